@@ -1,0 +1,48 @@
+// Starts the real skymesh-server binary on a free loopback port for a test.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import fs from 'node:fs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export function serverBinary() {
+  if (process.env.SKYMESH_SERVER) return process.env.SKYMESH_SERVER;
+  for (const dir of ['build/native-asan', 'build/native']) {
+    const candidate = path.join(ROOT, dir, 'src/server/skymesh-server');
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error('skymesh-server not built: run scripts/test (or set SKYMESH_SERVER)');
+}
+
+// Resolves to { url, wsUrl, port, proc, output(), stop() } once the server prints
+// its "listening on" line. extraArgs go to the command line as given.
+export async function startServer(extraArgs = [], { timeoutMs = 10000 } = {}) {
+  const args = ['--host', '127.0.0.1', '--port', '0',
+    '--web', path.join(ROOT, 'web'), '--dist', path.join(ROOT, 'dist'), ...extraArgs];
+  const proc = spawn(serverBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d) => { out += d; });
+  proc.stderr.on('data', (d) => { out += d; });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), timeoutMs);
+    const onData = () => {
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m) { clearTimeout(timer); proc.stdout.off('data', onData); resolve(m[1]); }
+    };
+    proc.stdout.on('data', onData);
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}:\n${out}`)); });
+  });
+  const port = Number(new URL(url).port);
+  return {
+    url, port, proc,
+    wsUrl: `ws://127.0.0.1:${port}/signaling`,
+    output: () => out,
+    // Stops with SIGTERM and resolves to the exit code (or signal name).
+    stop: () => new Promise((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve(proc.exitCode ?? proc.signalCode);
+      proc.once('exit', (code, sig) => resolve(code ?? sig));
+      proc.kill('SIGTERM');
+    }),
+  };
+}
