@@ -18,6 +18,8 @@
 #include <stdint.h>
 
 #define SKY_PROTOCOL_VERSION 1
+/* Added: the WebSocket path of the signaling endpoint, shared by server and client. */
+#define SKY_SIGNALING_PATH "/signaling"
 
 /* Hard, protocol-wide bounds. Configurable limits (sky_limits) sit below these. */
 #define SKY_PEER_ID_LEN 32   /* 128 random bits as lowercase hex */
