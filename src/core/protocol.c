@@ -87,7 +87,7 @@ typedef enum field_kind {
   F_TEXT,       /* char[max + 1], UTF-8, min..max bytes */
   F_HEAP_TEXT,  /* char *, UTF-8, min..max bytes */
   F_SDP,        /* char *, UTF-8, 1..limits->max_frame_bytes */
-  F_USER_DATA,  /* char *, compact JSON, null -> "{}", <= limits->max_user_data_bytes */
+  F_USER_DATA,  /* char *, compact JSON, null -> "{}", absent -> NULL, <= limits->max_user_data_bytes */
   F_CONTENT,    /* char *, compact JSON, <= limits->max_content_bytes */
   F_ERROR_CODE, /* sky_error_code by wire name */
   F_REASON,     /* sky_leave_reason by wire name */
@@ -585,8 +585,7 @@ static bool decode_field(dec *d, const field *f, const cJSON *obj, char *base) {
   if (!absent) return decoders[f->kind](d, f, item, base);
   if (f->presence == REQUIRED) return fail(d, SKY_ERR_BAD_MESSAGE, f->name, "is required");
   if (f->kind == F_MLINE) *(int32_t *)at(base, f) = -1;
-  if (f->kind == F_USER_DATA) return store_heap(d, f, base, dup_string("{}"));
-  return true;
+  return true; /* an absent join.userData stays NULL: the server keeps what update stored */
 }
 
 static bool decode_fields(dec *d, const field *fields, size_t count, const cJSON *obj,

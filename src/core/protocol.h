@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define SKY_PROTOCOL_VERSION 1
-/* Added: the WebSocket path of the signaling endpoint, shared by server and client. */
+/* The WebSocket path of the signaling endpoint, shared by server and client. */
 #define SKY_SIGNALING_PATH "/signaling"
 
 /* Hard, protocol-wide bounds. Configurable limits (sky_limits) sit below these. */
@@ -120,7 +120,8 @@ typedef struct sky_msg {
   union {
     struct { uint32_t version; char app_key[SKY_APP_KEY_MAX + 1]; } hello;
     struct { uint32_t version; char peer_id[SKY_PEER_ID_LEN + 1]; sky_limits limits; } welcome;
-    struct { char room[SKY_ROOM_MAX + 1]; char *user_data; /* heap, JSON; NULL -> "{}" */ } join;
+    /* user_data: heap JSON; NULL when absent, meaning "keep what update stored" */
+    struct { char room[SKY_ROOM_MAX + 1]; char *user_data; } join;
     struct { char *user_data; /* heap, JSON */ } update;
     struct { bool locked; } lock;
     /* offer / answer: "to" on the way in, "from" (server-stamped) on the way out */

@@ -1,0 +1,36 @@
+/* Application keys: which keys a server accepts, and from which page origins.
+ * With no key configured the server runs in development mode and accepts any
+ * key from any origin (so a tutorial's init('Your API key') just works). */
+#ifndef SKY_SERVER_APP_KEYS_H
+#define SKY_SERVER_APP_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "protocol.h"
+
+typedef struct sky_app_key {
+  char *key;        /* heap: owned by the sky_app_keys list */
+  char **origins;   /* heap array of heap strings; NULL = any origin */
+  size_t origin_count;
+} sky_app_key;
+
+typedef struct sky_app_keys {
+  sky_app_key *items; /* heap array, owned; freed by sky_app_keys_free() */
+  size_t count;
+} sky_app_keys;
+
+/* Adds one --app-key argument: "KEY" (any origin) or "KEY=ORIGIN[,ORIGIN...]".
+ * Returns false with a message in err when the argument is malformed. */
+bool sky_app_keys_add(sky_app_keys *keys, const char *arg, char *err, size_t err_len);
+
+bool sky_app_keys_dev_mode(const sky_app_keys *keys);
+
+/* SKY_ERR_NONE when the key may connect from origin (NULL = no Origin header),
+ * else SKY_ERR_BAD_APP_KEY or SKY_ERR_ORIGIN_NOT_ALLOWED. */
+sky_error_code sky_app_keys_check(const sky_app_keys *keys, const char *key, const char *origin);
+
+void sky_app_keys_free(sky_app_keys *keys);
+
+#endif

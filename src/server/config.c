@@ -1,0 +1,168 @@
+/* Command-line parsing for skymesh-server. Options are "--name value" or
+ * "--name=value"; every numeric option is range-checked so a typo fails at
+ * startup with a clear message (exit 2) rather than misbehaving later. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <stddef.h>
+#include <string.h>
+
+void sky_config_init(sky_config *cfg) {
+  memset(cfg, 0, sizeof(*cfg));
+  cfg->host = SKY_DEFAULT_HOST;
+  cfg->port = SKY_DEFAULT_PORT;
+  cfg->web_dir = "web";
+  cfg->dist_dir = "dist";
+  sky_limits_default(&cfg->limits);
+  cfg->max_rooms = SKY_DEFAULT_MAX_ROOMS;
+  cfg->max_connections = SKY_DEFAULT_MAX_CONNECTIONS;
+  cfg->hello_timeout_s = SKY_DEFAULT_HELLO_TIMEOUT_S;
+  cfg->max_queue_bytes = SKY_DEFAULT_MAX_QUEUE_BYTES;
+  cfg->max_queue_frames = SKY_DEFAULT_MAX_QUEUE_FRAMES;
+}
+
+void sky_config_free(sky_config *cfg) { sky_app_keys_free(&cfg->keys); }
+
+void sky_config_usage(FILE *out, const char *argv0) {
+  sky_limits d;
+  sky_limits_default(&d);
+  fprintf(out,
+          "usage: %s [options]\n"
+          "\n"
+          "skymesh signaling server: serves the demo page, the built module and the\n"
+          "signaling WebSocket (ws://HOST:PORT/signaling) from one process.\n"
+          "\n"
+          "  --host ADDR            listen address (default %s; 0.0.0.0 = all interfaces)\n"
+          "  --port N               TCP port, 0 picks a free one (default %d)\n"
+          "  --web DIR              directory served at / (default web)\n"
+          "  --dist DIR             directory served at /dist/ (default dist)\n"
+          "  --app-key KEY[=ORIGINS] accept this application key, optionally only from\n"
+          "                         the comma-separated page origins (scheme://host[:port],\n"
+          "                         or * for any). Repeatable. None = development mode:\n"
+          "                         any key from any origin is accepted.\n"
+          "  --max-frame BYTES      largest signaling frame a client may send (default %u)\n"
+          "  --max-user-data BYTES  largest userData, as compact JSON (default %u)\n"
+          "  --max-content BYTES    largest message content, as compact JSON (default %u)\n"
+          "  --max-peers N          peers per room (default %u)\n"
+          "  --max-rooms N          rooms held at once (default %u)\n"
+          "  --max-connections N    signaling sockets at once (default %u)\n"
+          "  --rate N               messages per second per connection (default %u)\n"
+          "  --burst N              token bucket size per connection (default %u)\n"
+          "  --ping-interval MS     client ping period; the server pings idle sockets after\n"
+          "                         this and drops them after twice this (default %u)\n"
+          "  --hello-timeout SECS   close sockets that send no hello in time (default %u)\n"
+          "  -v, --verbose          more logging (repeat for more)\n"
+          "  -h, --help             this text\n",
+          argv0, SKY_DEFAULT_HOST, SKY_DEFAULT_PORT, d.max_frame_bytes, d.max_user_data_bytes,
+          d.max_content_bytes, d.max_peers_per_room, SKY_DEFAULT_MAX_ROOMS, SKY_DEFAULT_MAX_CONNECTIONS,
+          d.msgs_per_second, d.msgs_burst, d.ping_interval_ms, SKY_DEFAULT_HELLO_TIMEOUT_S);
+}
+
+static bool parse_u32(const char *name, const char *value, uint32_t min, uint32_t max, uint32_t *out) {
+  char *end = NULL;
+  errno = 0;
+  if (value[0] == '-' || value[0] == '\0') goto bad; /* strtoul accepts "-1" */
+  unsigned long long v = strtoull(value, &end, 10);
+  if (errno || *end != '\0' || v < min || v > max) goto bad;
+  *out = (uint32_t)v;
+  return true;
+bad:
+  fprintf(stderr, "skymesh-server: %s expects an integer from %u to %u, got '%s'\n", name, min, max, value);
+  return false;
+}
+
+/* One numeric option: its name, bounds, and where it is stored. */
+typedef struct num_option {
+  const char *name;
+  uint32_t min, max;
+  size_t offset; /* into sky_config */
+} num_option;
+
+#define NUM_OPT(n, lo, hi, field) {n, lo, hi, offsetof(sky_config, field)}
+static const num_option num_options[] = {
+    NUM_OPT("--max-frame", 256, 16u * 1024 * 1024, limits.max_frame_bytes),
+    NUM_OPT("--max-user-data", 2, 1024u * 1024, limits.max_user_data_bytes),
+    NUM_OPT("--max-content", 2, 16u * 1024 * 1024, limits.max_content_bytes),
+    NUM_OPT("--max-peers", 1, 100000, limits.max_peers_per_room),
+    NUM_OPT("--max-rooms", 1, 10000000, max_rooms),
+    NUM_OPT("--max-connections", 1, 1000000, max_connections),
+    NUM_OPT("--rate", 1, 1000000, limits.msgs_per_second),
+    NUM_OPT("--burst", 1, 1000000, limits.msgs_burst),
+    NUM_OPT("--ping-interval", 1000, 3600000, limits.ping_interval_ms),
+    NUM_OPT("--hello-timeout", 1, 3600, hello_timeout_s),
+};
+
+static bool apply_option(sky_config *cfg, const char *name, const char *value) {
+  if (strcmp(name, "--host") == 0) {
+    if (!value[0]) { fprintf(stderr, "skymesh-server: --host is empty\n"); return false; }
+    cfg->host = value;
+    return true;
+  }
+  if (strcmp(name, "--port") == 0) {
+    uint32_t port;
+    if (!parse_u32(name, value, 0, 65535, &port)) return false;
+    cfg->port = (int)port;
+    return true;
+  }
+  if (strcmp(name, "--web") == 0) { cfg->web_dir = value; return true; }
+  if (strcmp(name, "--dist") == 0) { cfg->dist_dir = value; return true; }
+  if (strcmp(name, "--app-key") == 0) {
+    char err[512];
+    if (sky_app_keys_add(&cfg->keys, value, err, sizeof(err))) return true;
+    fprintf(stderr, "skymesh-server: %s\n", err);
+    return false;
+  }
+  for (size_t i = 0; i < sizeof(num_options) / sizeof(num_options[0]); i++) {
+    const num_option *o = &num_options[i];
+    if (strcmp(name, o->name) == 0)
+      return parse_u32(name, value, o->min, o->max, (uint32_t *)((char *)cfg + o->offset));
+  }
+  fprintf(stderr, "skymesh-server: unknown option '%s' (try --help)\n", name);
+  return false;
+}
+
+/* Cross-option rules: limits that only make sense relative to each other. */
+static bool check_consistency(const sky_config *cfg) {
+  const sky_limits *l = &cfg->limits;
+  if (l->max_user_data_bytes >= l->max_frame_bytes || l->max_content_bytes >= l->max_frame_bytes) {
+    fprintf(stderr, "skymesh-server: --max-user-data and --max-content must be smaller than --max-frame (%u)\n",
+            l->max_frame_bytes);
+    return false;
+  }
+  return true;
+}
+
+sky_config_result sky_config_parse(sky_config *cfg, int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    const char *arg = argv[i];
+    if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+      sky_config_usage(stdout, argv[0]);
+      return SKY_CONFIG_HELP;
+    }
+    if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) { cfg->verbose++; continue; }
+    if (strncmp(arg, "--", 2) != 0) {
+      fprintf(stderr, "skymesh-server: unexpected argument '%s' (try --help)\n", arg);
+      return SKY_CONFIG_ERROR;
+    }
+    char name[64];
+    const char *value;
+    const char *eq = strchr(arg, '=');
+    if (eq) { /* --name=value */
+      size_t n = (size_t)(eq - arg);
+      if (n >= sizeof(name)) n = sizeof(name) - 1;
+      memcpy(name, arg, n);
+      name[n] = '\0';
+      value = eq + 1;
+    } else {
+      snprintf(name, sizeof(name), "%s", arg);
+      if (i + 1 >= argc) {
+        fprintf(stderr, "skymesh-server: %s needs a value (try --help)\n", arg);
+        return SKY_CONFIG_ERROR;
+      }
+      value = argv[++i];
+    }
+    if (!apply_option(cfg, name, value)) return SKY_CONFIG_ERROR;
+  }
+  return check_consistency(cfg) ? SKY_CONFIG_OK : SKY_CONFIG_ERROR;
+}

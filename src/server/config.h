@@ -1,0 +1,47 @@
+/* skymesh-server configuration: every command-line option, its default, and
+ * the parser. The config is filled once at startup and read-only afterwards. */
+#ifndef SKY_SERVER_CONFIG_H
+#define SKY_SERVER_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "app_keys.h"
+#include "protocol.h"
+
+/* Defaults that are not part of sky_limits (those come from sky_limits_default). */
+#define SKY_DEFAULT_HOST "127.0.0.1"
+#define SKY_DEFAULT_PORT 8080
+#define SKY_DEFAULT_MAX_ROOMS 10000u
+#define SKY_DEFAULT_MAX_CONNECTIONS 10000u
+#define SKY_DEFAULT_HELLO_TIMEOUT_S 10u
+#define SKY_DEFAULT_MAX_QUEUE_BYTES (1024u * 1024u)
+#define SKY_DEFAULT_MAX_QUEUE_FRAMES 1024u
+
+typedef struct sky_config {
+  const char *host;     /* points into argv or a string literal: never freed */
+  int port;             /* 0 = pick a free port */
+  const char *web_dir;  /* argv or literal */
+  const char *dist_dir; /* argv or literal */
+  sky_limits limits;    /* sent to clients in welcome */
+  uint32_t max_rooms;
+  uint32_t max_connections;
+  uint32_t hello_timeout_s;  /* a socket that sends no hello is closed after this */
+  uint32_t max_queue_bytes;  /* outgoing backlog before a slow reader is dropped */
+  uint32_t max_queue_frames;
+  int verbose;               /* 0 quiet, 1 lws notices, 2 + our per-connection log */
+  sky_app_keys keys;         /* owned: released by sky_config_free() */
+} sky_config;
+
+typedef enum sky_config_result {
+  SKY_CONFIG_OK = 0,
+  SKY_CONFIG_HELP,  /* --help was given: usage printed, exit 0 */
+  SKY_CONFIG_ERROR  /* message printed to stderr, exit 2 */
+} sky_config_result;
+
+void sky_config_init(sky_config *cfg);
+sky_config_result sky_config_parse(sky_config *cfg, int argc, char **argv);
+void sky_config_usage(FILE *out, const char *argv0);
+void sky_config_free(sky_config *cfg);
+
+#endif

@@ -1,0 +1,346 @@
+/* Per-connection state: framing, queueing, rate limiting, closing.
+ * See connection.h for the lifecycle. */
+#include "connection.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utlist.h>
+
+#include "dispatch.h"
+#include "room.h"
+
+/* A drained rx buffer bigger than this is released rather than kept, so
+ * 10k idle sockets do not each pin a max-frame-sized buffer. */
+#define RX_KEEP_BYTES 4096
+/* A closing conn waits for its client to be quiet this long before the close
+ * frame, but never longer than LINGER_MAX_MS; CLOSE_GUARD_S is lws's hard
+ * stop should the close handshake itself stall. */
+#define LINGER_QUIET_MS 150
+#define LINGER_MAX_MS 2000
+#define CLOSE_GUARD_S 4
+/* Dropped messages (beyond the bucket) tolerated before a disconnect, as a
+ * multiple of the burst. The meter drains at the refill rate. */
+#define ABUSE_FACTOR 3.0
+
+static void capture_origin(sky_conn *c) {
+  int n = lws_hdr_total_length(c->wsi, WSI_TOKEN_ORIGIN);
+  if (n <= 0) return; /* no Origin: a non-browser client */
+  if (n > SKY_ORIGIN_HEADER_MAX) { c->origin_too_long = true; return; }
+  c->origin = malloc((size_t)n + 1); /* owner: c, freed in sky_conn_destroy */
+  if (!c->origin) return;
+  if (lws_hdr_copy(c->wsi, c->origin, n + 1, WSI_TOKEN_ORIGIN) < 0) {
+    free(c->origin);
+    c->origin = NULL;
+    c->origin_too_long = true; /* unreadable: never matches an allowed origin */
+  }
+}
+
+/* Keepalive: a socket silent for one ping interval is sent a WebSocket ping
+ * (with a payload: lws 4.1 reports only non-empty pongs to us); one silent
+ * for two intervals is dropped and its room told "timeout". Checked every
+ * half interval, so a dead peer is gone within 2 to 2.5 intervals. */
+static lws_usec_t keepalive_period_us(const sky_server *s) {
+  return (lws_usec_t)s->cfg->limits.ping_interval_ms * LWS_US_PER_MS / 2;
+}
+
+sky_conn *sky_conn_create(sky_server *s, struct lws *wsi) {
+  sky_conn *c = calloc(1, sizeof(*c)); /* owner: s->conns until sky_conn_destroy */
+  if (!c) return NULL;
+  c->user_data = malloc(3); /* owner: c; "{}" until the peer sets userData */
+  if (!c->user_data) { free(c); return NULL; }
+  memcpy(c->user_data, "{}", 3);
+  c->server = s;
+  c->wsi = wsi;
+  c->tokens = s->cfg->limits.msgs_burst;
+  c->bucket_ms = c->last_rx_ms = sky_now_ms();
+  c->leave_reason = SKY_LEAVE_DISCONNECTED;
+  capture_origin(c);
+  lws_set_timer_usecs(wsi, keepalive_period_us(s));
+  DL_APPEND(s->conns, c);
+  s->conn_count++;
+  return c;
+}
+
+static void queue_clear(sky_conn *c) {
+  sky_frame *f = c->q_head;
+  while (f) {
+    sky_frame *next = f->next;
+    free(f);
+    f = next;
+  }
+  c->q_head = c->q_tail = NULL;
+  c->q_bytes = c->q_frames = 0;
+}
+
+void sky_conn_destroy(sky_conn *c) {
+  sky_server *s = c->server;
+  if (c->room) sky_room_leave(c, c->leave_reason);
+  if (c->authenticated) HASH_DELETE(hh, s->peers, c);
+  DL_DELETE(s->conns, c);
+  s->conn_count--;
+  queue_clear(c);
+  free(c->rx);
+  free(c->origin);
+  free(c->user_data);
+  free(c);
+}
+
+void sky_conn_set_user_data(sky_conn *c, char *user_data) {
+  free(c->user_data);
+  c->user_data = user_data;
+}
+
+/* ---- outgoing ---------------------------------------------------------- */
+
+void sky_conn_kill(sky_conn *c, sky_leave_reason reason) {
+  if (c->dead) return;
+  c->dead = true;
+  c->closing = true;
+  c->leave_reason = reason;
+  queue_clear(c);
+  /* Async: we may be inside another socket's callback (a broadcast). */
+  lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+static void queue_push(sky_conn *c, const char *data, size_t len, int mode) {
+  if (c->dead) return;
+  const sky_config *cfg = c->server->cfg;
+  if (c->q_bytes + len > cfg->max_queue_bytes || c->q_frames + 1 > cfg->max_queue_frames) {
+    /* It is not reading: holding more of its backlog would let one slow (or
+     * malicious) socket grow the server's memory without bound. */
+    if (cfg->verbose > 1) lwsl_user("peer %s: outgoing queue full, dropping it\n", c->peer_id);
+    sky_conn_kill(c, SKY_LEAVE_KICKED);
+    return;
+  }
+  sky_frame *f = malloc(sizeof(*f) + LWS_PRE + len); /* owner: c's queue */
+  if (!f) {
+    sky_conn_kill(c, SKY_LEAVE_DISCONNECTED);
+    return;
+  }
+  f->next = NULL;
+  f->mode = mode;
+  f->len = len;
+  memcpy(f->buf + LWS_PRE, data, len);
+  if (c->q_tail) c->q_tail->next = f; else c->q_head = f;
+  c->q_tail = f;
+  c->q_bytes += len;
+  c->q_frames++;
+  lws_callback_on_writable(c->wsi);
+}
+
+void sky_conn_send_text(sky_conn *c, const char *json, size_t len) { queue_push(c, json, len, LWS_WRITE_TEXT); }
+
+void sky_conn_send_msg(sky_conn *c, const sky_msg *msg) {
+  char *json = sky_msg_encode(msg); /* owner: here, freed below */
+  if (!json) {
+    lwsl_err("cannot encode a '%s' message\n", sky_msg_type_name(msg->type));
+    return;
+  }
+  sky_conn_send_text(c, json, strlen(json));
+  free(json);
+}
+
+void sky_conn_close(sky_conn *c, sky_leave_reason reason, uint16_t ws_status, bool linger) {
+  if (c->closing) return;
+  c->closing = true;
+  c->leave_reason = reason;
+  c->close_status = ws_status;
+  lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, CLOSE_GUARD_S);
+  if (linger) {
+    c->linger_deadline_ms = sky_now_ms() + LINGER_MAX_MS;
+    lws_set_timer_usecs(c->wsi, LINGER_QUIET_MS * LWS_US_PER_MS);
+  } else {
+    c->close_now = true;
+  }
+  lws_callback_on_writable(c->wsi); /* flushes, then closes once close_now */
+}
+
+static void linger_check(sky_conn *c) {
+  uint64_t now = sky_now_ms();
+  uint64_t quiet = now - c->last_rx_ms;
+  if (quiet >= LINGER_QUIET_MS || now >= c->linger_deadline_ms) {
+    c->close_now = true;
+    lws_callback_on_writable(c->wsi);
+    return;
+  }
+  lws_set_timer_usecs(c->wsi, (lws_usec_t)(LINGER_QUIET_MS - quiet) * LWS_US_PER_MS);
+}
+
+static void keepalive_check(sky_conn *c) {
+  uint64_t interval = c->server->cfg->limits.ping_interval_ms;
+  uint64_t idle = sky_now_ms() - c->last_rx_ms;
+  if (idle >= 2 * interval) {
+    if (c->server->cfg->verbose > 1) lwsl_user("peer %s: no answer to pings, dropping it\n", c->peer_id);
+    sky_conn_kill(c, SKY_LEAVE_TIMEOUT);
+    return;
+  }
+  if (idle >= interval) queue_push(c, "skymesh", 7, LWS_WRITE_PING);
+  lws_set_timer_usecs(c->wsi, keepalive_period_us(c->server));
+}
+
+void sky_conn_on_timer(sky_conn *c) {
+  if (c->dead || c->close_now) return;
+  if (c->closing) linger_check(c);
+  else keepalive_check(c);
+}
+
+void sky_conn_send_error(sky_conn *c, sky_error_code code, const char *ref, bool fatal,
+                         const char *fmt, ...) {
+  sky_msg m;
+  memset(&m, 0, sizeof(m));
+  m.type = SKY_MSG_ERROR;
+  if (ref) snprintf(m.ref, sizeof(m.ref), "%s", ref);
+  m.u.error.code = code;
+  m.u.error.fatal = fatal;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(m.u.error.text, sizeof(m.u.error.text), fmt, ap);
+  va_end(ap);
+  sky_conn_send_msg(c, &m);
+  if (fatal) {
+    uint16_t status = code == SKY_ERR_FRAME_TOO_LARGE ? LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE
+                      : code == SKY_ERR_SERVER_FULL    ? 1013 /* try again later */
+                                                       : LWS_CLOSE_STATUS_POLICY_VIOLATION;
+    sky_conn_close(c, SKY_LEAVE_KICKED, status, true);
+  }
+}
+
+int sky_conn_on_writeable(sky_conn *c) {
+  if (c->dead) return -1;
+  sky_frame *f = c->q_head;
+  if (f) {
+    c->q_head = f->next;
+    if (!c->q_head) c->q_tail = NULL;
+    c->q_bytes -= f->len;
+    c->q_frames--;
+    /* lws buffers a partial write itself; a short count means the socket failed. */
+    int n = lws_write(c->wsi, f->buf + LWS_PRE, f->len, (enum lws_write_protocol)f->mode);
+    free(f);
+    if (n < 0) return -1;
+    if (c->q_head) {
+      lws_callback_on_writable(c->wsi);
+      return 0;
+    }
+  }
+  if (c->close_now) {
+    static const char why[] = "closing";
+    lws_close_reason(c->wsi, (enum lws_close_status)c->close_status, (unsigned char *)why, sizeof(why) - 1);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- incoming ---------------------------------------------------------- */
+
+typedef enum rate_verdict { RATE_OK, RATE_DROP, RATE_ABUSE } rate_verdict;
+
+static rate_verdict rate_take(sky_conn *c) {
+  const sky_limits *l = &c->server->cfg->limits;
+  uint64_t now = sky_now_ms();
+  double refill = (double)(now - c->bucket_ms) * l->msgs_per_second / 1000.0;
+  c->bucket_ms = now;
+  c->tokens += refill;
+  if (c->tokens > l->msgs_burst) c->tokens = l->msgs_burst;
+  c->strikes -= refill;
+  if (c->strikes < 0) c->strikes = 0;
+  if (c->tokens >= 1.0) {
+    c->tokens -= 1.0;
+    return RATE_OK;
+  }
+  c->strikes += 1.0;
+  return c->strikes > ABUSE_FACTOR * l->msgs_burst ? RATE_ABUSE : RATE_DROP;
+}
+
+/* The ref of a frame we refuse without handling it (rate limited), so the
+ * error still names the request. Decoding costs at most max-frame bytes of
+ * work, and a socket gets only ABUSE_FACTOR x burst such refusals. */
+static void frame_ref(const sky_conn *c, const char *data, size_t len, char out[SKY_REF_MAX + 1]) {
+  sky_msg m;
+  sky_decode_error err;
+  memset(&m, 0, sizeof(m));
+  memset(&err, 0, sizeof(err));
+  if (sky_msg_decode(data, len, &c->server->cfg->limits, &m, &err)) {
+    snprintf(out, SKY_REF_MAX + 1, "%s", m.ref);
+    sky_msg_clear(&m);
+  } else {
+    snprintf(out, SKY_REF_MAX + 1, "%s", err.ref);
+  }
+}
+
+/* One complete message: rate limit, then text checks, then the dispatcher. */
+static void handle_message(sky_conn *c) {
+  const char *data = c->rx;
+  size_t len = c->rx_len;
+  rate_verdict v = rate_take(c);
+  if (v != RATE_OK) {
+    char ref[SKY_REF_MAX + 1] = "";
+    if (!c->rx_binary) frame_ref(c, data, len, ref);
+    if (v == RATE_ABUSE)
+      sky_conn_send_error(c, SKY_ERR_RATE_LIMITED, ref, true,
+                          "too many messages over the rate limit (%u/s, burst %u): disconnected",
+                          c->server->cfg->limits.msgs_per_second, c->server->cfg->limits.msgs_burst);
+    else
+      sky_conn_send_error(c, SKY_ERR_RATE_LIMITED, ref, false, "rate limit exceeded (%u/s, burst %u): message dropped",
+                          c->server->cfg->limits.msgs_per_second, c->server->cfg->limits.msgs_burst);
+    return;
+  }
+  if (c->rx_binary) {
+    sky_conn_send_error(c, SKY_ERR_BAD_JSON, NULL, false, "binary frames are not accepted: send JSON text");
+    return;
+  }
+  sky_dispatch(c, data, len);
+}
+
+/* Makes room for len more bytes, never beyond max_frame (checked by caller). */
+static bool rx_reserve(sky_conn *c, size_t len) {
+  size_t need = c->rx_len + len + 1; /* +1: keeps a NUL after the text for logs */
+  if (need <= c->rx_cap) return true;
+  size_t cap = c->rx_cap ? c->rx_cap : 1024;
+  while (cap < need) cap *= 2;
+  char *grown = realloc(c->rx, cap); /* owner: c->rx */
+  if (!grown) return false;
+  c->rx = grown;
+  c->rx_cap = cap;
+  return true;
+}
+
+static void rx_reset(sky_conn *c) {
+  c->rx_len = 0;
+  if (c->rx_cap > RX_KEEP_BYTES) {
+    free(c->rx);
+    c->rx = NULL;
+    c->rx_cap = 0;
+  }
+}
+
+int sky_conn_on_receive(sky_conn *c, const void *in, size_t len) {
+  c->last_rx_ms = sky_now_ms();
+  if (c->closing) return 0; /* its last words are queued; ignore the rest */
+  if (lws_is_first_fragment(c->wsi)) {
+    c->rx_len = 0;
+    c->rx_binary = lws_frame_is_binary(c->wsi) != 0;
+  }
+  /* Refuse as soon as the message is known to exceed the bound: what is
+   * already here plus this piece plus what lws says is still to come. */
+  size_t max = c->server->cfg->limits.max_frame_bytes;
+  size_t remaining = lws_remaining_packet_payload(c->wsi);
+  if (c->rx_len + len > max || remaining > max - (c->rx_len + len)) {
+    rx_reset(c);
+    sky_conn_send_error(c, SKY_ERR_FRAME_TOO_LARGE, NULL, true, "message larger than %zu bytes", max);
+    return 0;
+  }
+  if (!rx_reserve(c, len)) {
+    sky_conn_send_error(c, SKY_ERR_INTERNAL, NULL, true, "out of memory");
+    return 0;
+  }
+  memcpy(c->rx + c->rx_len, in, len);
+  c->rx_len += len;
+  c->rx[c->rx_len] = '\0';
+  if (!lws_is_final_fragment(c->wsi)) return 0;
+  handle_message(c);
+  rx_reset(c);
+  return 0;
+}
+
+void sky_conn_on_pong(sky_conn *c) { c->last_rx_ms = sky_now_ms(); }

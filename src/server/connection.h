@@ -1,0 +1,108 @@
+/* One signaling socket: its identity, the message being assembled from
+ * fragments, its outgoing queue, its token bucket, and how it ends.
+ *
+ * Lifecycle: sky_conn_create() at LWS_CALLBACK_ESTABLISHED, sky_conn_destroy()
+ * at LWS_CALLBACK_CLOSED. In between a conn may be "closing" (a final frame is
+ * queued and the socket closes once it is written) or "dead" (dropped without
+ * a goodbye: its queue is gone and lws closes it on the next loop turn). Room
+ * departure happens in exactly two places: an explicit leave, and destroy. */
+#ifndef SKY_SERVER_CONNECTION_H
+#define SKY_SERVER_CONNECTION_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uthash.h>
+
+#include "protocol.h"
+#include "server.h"
+
+#define SKY_ORIGIN_HEADER_MAX 256
+
+/* One encoded frame waiting for LWS_CALLBACK_SERVER_WRITEABLE. */
+typedef struct sky_frame {
+  struct sky_frame *next;
+  int mode;            /* LWS_WRITE_TEXT, or LWS_WRITE_PING for keepalive */
+  size_t len;          /* payload bytes, after the LWS_PRE headroom */
+  unsigned char buf[]; /* LWS_PRE bytes for lws's header, then the payload */
+} sky_frame;
+
+struct sky_conn {
+  sky_server *server;
+  struct lws *wsi;
+  sky_conn *prev, *next; /* server->conns */
+
+  /* identity */
+  bool authenticated;
+  char peer_id[SKY_PEER_ID_LEN + 1]; /* set at welcome, never changes */
+  char *origin;    /* heap (owned) or NULL when the upgrade had no Origin */
+  bool origin_too_long;
+  char *user_data; /* heap (owned): compact JSON, "{}" until the peer sets some */
+  sky_room *room;  /* borrowed: the room this peer is in, or NULL */
+  UT_hash_handle hh;      /* server->peers, keyed by peer_id */
+  UT_hash_handle room_hh; /* room->members, keyed by peer_id */
+
+  /* incoming message assembly (fragments are joined up to max_frame) */
+  char *rx;        /* heap (owned), rx_cap bytes */
+  size_t rx_len, rx_cap;
+  bool rx_binary;
+
+  /* outgoing queue, bounded by max_queue_bytes / max_queue_frames */
+  sky_frame *q_head, *q_tail; /* each frame owned by the queue */
+  size_t q_bytes, q_frames;
+
+  /* token bucket (rate limiting) and the abuse meter that disconnects */
+  double tokens;
+  double strikes;
+  uint64_t bucket_ms;
+  uint64_t last_rx_ms; /* any frame or pong: the keepalive's measure of life */
+
+  /* ending */
+  bool closing;   /* input read and ignored; closes once the queue is written */
+  bool close_now; /* closing, and done lingering: send the close frame */
+  uint64_t linger_deadline_ms;
+  bool dead;      /* input and output ignored; lws closes it asynchronously */
+  sky_leave_reason leave_reason; /* what the room is told at destroy */
+  uint16_t close_status;         /* WebSocket close code sent when closing */
+};
+
+/* At ESTABLISHED. Captures the Origin header while lws still has it. NULL when
+ * out of memory (the caller then refuses the socket). */
+sky_conn *sky_conn_create(sky_server *s, struct lws *wsi);
+/* At CLOSED: leaves the room (telling the others why), unlinks, frees. */
+void sky_conn_destroy(sky_conn *c);
+
+/* LWS_CALLBACK_RECEIVE: appends a fragment; dispatches complete messages.
+ * Returns -1 when lws should close the socket at once. */
+int sky_conn_on_receive(sky_conn *c, const void *in, size_t len);
+void sky_conn_on_pong(sky_conn *c);
+/* LWS_CALLBACK_SERVER_WRITEABLE: writes one queued frame. -1 = close now. */
+int sky_conn_on_writeable(sky_conn *c);
+
+/* Queues a copy of json (len bytes). On queue overflow the conn is killed. */
+void sky_conn_send_text(sky_conn *c, const char *json, size_t len);
+/* Encodes and queues msg. */
+void sky_conn_send_msg(sky_conn *c, const sky_msg *msg);
+/* Queues an error; with fatal the socket is closed once it is written and
+ * the room (if any) is told the peer was "kicked". ref may be NULL or "". */
+void sky_conn_send_error(sky_conn *c, sky_error_code code, const char *ref, bool fatal,
+                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Stops acting on input and closes once the queue is written. With linger,
+ * the close waits until the client has been quiet for a moment (bounded):
+ * closing a TCP socket that still has unread input sends a reset, and a reset
+ * makes the client's kernel discard our last frames (the error saying why)
+ * before the client reads them. */
+void sky_conn_close(sky_conn *c, sky_leave_reason reason, uint16_t ws_status, bool linger);
+/* LWS_CALLBACK_TIMER: the keepalive (ping an idle socket, drop a silent one)
+ * or, once closing, the linger check. */
+void sky_conn_on_timer(sky_conn *c);
+/* Drops the socket without writing anything more (e.g. a reader too slow to
+ * keep up with its queue). Safe to call on any conn from any callback. */
+void sky_conn_kill(sky_conn *c, sky_leave_reason reason);
+
+/* Replaces the stored user data (takes ownership of user_data). */
+void sky_conn_set_user_data(sky_conn *c, char *user_data);
+
+#endif

@@ -1,0 +1,288 @@
+/* Client message handlers, one per message type. See dispatch.h. */
+#include "dispatch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "app_keys.h"
+#include "peer_id.h"
+#include "room.h"
+
+static const sky_limits *limits_of(const sky_conn *c) { return &c->server->cfg->limits; }
+
+static void send_reply(sky_conn *c, sky_msg *reply, const sky_msg *req) {
+  memcpy(reply->ref, req->ref, sizeof(reply->ref));
+  sky_conn_send_msg(c, reply);
+}
+
+/* ---- hello ------------------------------------------------------------- */
+
+static bool assign_peer_id(sky_conn *c) {
+  for (int attempt = 0; attempt < 4; attempt++) {
+    if (!sky_peer_id_generate(c->peer_id)) return false;
+    sky_conn *clash = NULL;
+    HASH_FIND_STR(c->server->peers, c->peer_id, clash);
+    if (!clash) return true; /* 2^-128 odds, but a clash would merge two peers */
+  }
+  return false;
+}
+
+static void on_hello(sky_conn *c, const sky_msg *m) {
+  if (c->authenticated) {
+    sky_conn_send_error(c, SKY_ERR_ALREADY_AUTHENTICATED, m->ref, false, "hello was already accepted");
+    return;
+  }
+  if (m->u.hello.version != SKY_PROTOCOL_VERSION) {
+    sky_conn_send_error(c, SKY_ERR_UNSUPPORTED_VERSION, m->ref, true,
+                        "protocol version %u is not supported; this server speaks %d",
+                        (unsigned)m->u.hello.version, SKY_PROTOCOL_VERSION);
+    return;
+  }
+  const sky_app_keys *keys = &c->server->cfg->keys;
+  /* An Origin too long to store never matches: pass one no list contains. */
+  const char *origin = c->origin_too_long ? "\x01" : c->origin;
+  sky_error_code key_err = sky_app_keys_check(keys, m->u.hello.app_key, origin);
+  if (key_err == SKY_ERR_BAD_APP_KEY) {
+    sky_conn_send_error(c, key_err, m->ref, true, "unknown application key");
+    return;
+  }
+  if (key_err == SKY_ERR_ORIGIN_NOT_ALLOWED) {
+    sky_conn_send_error(c, key_err, m->ref, true, "this application key is not allowed from origin %s",
+                        c->origin_too_long ? "(too long)" : c->origin ? c->origin : "(none)");
+    return;
+  }
+  if (!assign_peer_id(c)) {
+    sky_conn_send_error(c, SKY_ERR_INTERNAL, m->ref, true, "no randomness for a peer id");
+    return;
+  }
+  c->authenticated = true;
+  HASH_ADD_STR(c->server->peers, peer_id, c);
+  lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0); /* the hello deadline is met */
+
+  sky_msg w;
+  memset(&w, 0, sizeof(w));
+  w.type = SKY_MSG_WELCOME;
+  w.u.welcome.version = SKY_PROTOCOL_VERSION;
+  memcpy(w.u.welcome.peer_id, c->peer_id, sizeof(w.u.welcome.peer_id));
+  w.u.welcome.limits = *limits_of(c);
+  send_reply(c, &w, m);
+}
+
+/* ---- rooms ------------------------------------------------------------- */
+
+static bool user_data_fits(sky_conn *c, const sky_msg *m, const char *user_data) {
+  size_t max = limits_of(c)->max_user_data_bytes;
+  if (strlen(user_data) <= max) return true;
+  sky_conn_send_error(c, SKY_ERR_USER_DATA_TOO_LARGE, m->ref, false, "userData is larger than %zu bytes", max);
+  return false;
+}
+
+static void refuse_join(sky_conn *c, const sky_msg *m, sky_error_code code) {
+  const char *room = m->u.join.room;
+  switch (code) {
+  case SKY_ERR_ROOM_LOCKED:
+    sky_conn_send_error(c, code, m->ref, false, "room '%s' is locked", room);
+    break;
+  case SKY_ERR_ROOM_FULL:
+    sky_conn_send_error(c, code, m->ref, false, "room '%s' is full (%u peers)", room,
+                        limits_of(c)->max_peers_per_room);
+    break;
+  case SKY_ERR_TOO_MANY_ROOMS:
+    sky_conn_send_error(c, code, m->ref, false, "the server holds its maximum of %u rooms",
+                        c->server->cfg->max_rooms);
+    break;
+  default:
+    sky_conn_send_error(c, SKY_ERR_INTERNAL, m->ref, false, "cannot join room '%s'", room);
+    break;
+  }
+}
+
+/* joined for the newcomer: everyone already there, with their userData. */
+static void send_joined(sky_conn *c, const sky_msg *req) {
+  sky_room *r = c->room;
+  sky_msg j;
+  memset(&j, 0, sizeof(j));
+  j.type = SKY_MSG_JOINED;
+  memcpy(j.u.joined.room, r->name, sizeof(j.u.joined.room));
+  memcpy(j.u.joined.peer_id, c->peer_id, sizeof(j.u.joined.peer_id));
+  j.u.joined.locked = r->locked;
+  /* owner: here, freed below; the user_data strings are borrowed from the
+   * members, so j is not passed to sky_msg_clear(). */
+  sky_peer_entry *peers = calloc(r->member_count, sizeof(*peers));
+  if (!peers && r->member_count > 1) {
+    sky_conn_send_error(c, SKY_ERR_INTERNAL, req->ref, false, "out of memory");
+    return;
+  }
+  size_t n = 0;
+  for (sky_conn *p = r->members; p; p = p->room_hh.next) {
+    if (p == c) continue;
+    memcpy(peers[n].peer_id, p->peer_id, sizeof(peers[n].peer_id));
+    peers[n].user_data = p->user_data;
+    n++;
+  }
+  j.u.joined.peers = peers;
+  j.u.joined.peer_count = n;
+  send_reply(c, &j, req);
+  free(peers);
+}
+
+/* Tells the rest of c's room about c and its userData (peer_joined / peer_updated). */
+static void announce_peer(sky_conn *c, sky_msg_type type) {
+  sky_msg announce;
+  memset(&announce, 0, sizeof(announce));
+  announce.type = type;
+  memcpy(announce.u.peer.peer_id, c->peer_id, sizeof(announce.u.peer.peer_id));
+  announce.u.peer.user_data = c->user_data; /* borrowed: announce is not cleared */
+  sky_room_broadcast_msg(c->room, c, &announce);
+}
+
+static void on_join(sky_conn *c, sky_msg *m) {
+  if (c->room) {
+    sky_conn_send_error(c, SKY_ERR_ALREADY_IN_ROOM, m->ref, false, "already in room '%s': leave it first",
+                        c->room->name);
+    return;
+  }
+  if (!sky_room_name_valid(m->u.join.room, strlen(m->u.join.room))) {
+    sky_conn_send_error(c, SKY_ERR_BAD_ROOM_NAME, m->ref, false,
+                        "room names are 1-%d characters of A-Z a-z 0-9 space _ . : @ -", SKY_ROOM_MAX);
+    return;
+  }
+  if (m->u.join.user_data && !user_data_fits(c, m, m->u.join.user_data)) return;
+  sky_error_code err = sky_room_join(c, m->u.join.room);
+  if (err != SKY_ERR_NONE) {
+    refuse_join(c, m, err);
+    return;
+  }
+  /* join's userData replaces what an earlier update stored; absent keeps it,
+   * so setUserData-then-join works either way. */
+  if (m->u.join.user_data) {
+    sky_conn_set_user_data(c, m->u.join.user_data);
+    m->u.join.user_data = NULL; /* ownership moved to c */
+  }
+  send_joined(c, m);
+  announce_peer(c, SKY_MSG_PEER_JOINED);
+}
+
+static bool require_room(sky_conn *c, const sky_msg *m) {
+  if (c->room) return true;
+  sky_conn_send_error(c, SKY_ERR_NOT_IN_ROOM, m->ref, false, "'%s' needs a room: join one first",
+                      sky_msg_type_name(m->type));
+  return false;
+}
+
+static void on_leave(sky_conn *c, const sky_msg *m) {
+  if (!require_room(c, m)) return;
+  sky_msg l;
+  memset(&l, 0, sizeof(l));
+  l.type = SKY_MSG_LEFT;
+  memcpy(l.u.left.room, c->room->name, sizeof(l.u.left.room));
+  sky_room_leave(c, SKY_LEAVE_LEFT);
+  send_reply(c, &l, m);
+}
+
+static void on_update(sky_conn *c, sky_msg *m) {
+  if (!user_data_fits(c, m, m->u.update.user_data)) return;
+  sky_conn_set_user_data(c, m->u.update.user_data);
+  m->u.update.user_data = NULL; /* ownership moved to c */
+  if (!c->room) return; /* kept for the next join; nobody to tell */
+  announce_peer(c, SKY_MSG_PEER_UPDATED);
+}
+
+static void on_lock(sky_conn *c, const sky_msg *m) {
+  if (!require_room(c, m)) return;
+  c->room->locked = m->u.lock.locked;
+  sky_msg rl;
+  memset(&rl, 0, sizeof(rl));
+  rl.type = SKY_MSG_ROOM_LOCK;
+  rl.u.room_lock.locked = m->u.lock.locked;
+  memcpy(rl.u.room_lock.peer_id, c->peer_id, sizeof(rl.u.room_lock.peer_id));
+  sky_room_broadcast_msg(c->room, c, &rl); /* the others, without the sender's ref */
+  send_reply(c, &rl, m);                   /* the sender: its ack */
+}
+
+/* ---- relay ------------------------------------------------------------- */
+
+/* The member `to` names, or NULL after telling the sender. A peer of another
+ * room gets the same answer as a peer that does not exist. */
+static sky_conn *relay_target(sky_conn *c, const sky_msg *m, const char *to) {
+  sky_conn *t = sky_room_member(c->room, to);
+  if (t && t != c) return t;
+  sky_conn_send_error(c, SKY_ERR_UNKNOWN_PEER, m->ref, false, "no peer '%.32s' in your room", to);
+  return NULL;
+}
+
+/* offer / answer / candidate: to one peer, stamped with the real sender. */
+static void on_signal(sky_conn *c, sky_msg *m) {
+  if (!require_room(c, m)) return;
+  char *to = m->type == SKY_MSG_CANDIDATE ? m->u.candidate.to : m->u.sdp.to;
+  char *from = m->type == SKY_MSG_CANDIDATE ? m->u.candidate.from : m->u.sdp.from;
+  sky_conn *t = relay_target(c, m, to);
+  if (!t) return;
+  memcpy(from, c->peer_id, SKY_PEER_ID_LEN + 1); /* never the client's claim */
+  to[0] = '\0';
+  m->ref[0] = '\0'; /* refs are between one client and the server */
+  sky_conn_send_msg(t, m);
+}
+
+static void on_message(sky_conn *c, sky_msg *m) {
+  if (!require_room(c, m)) return;
+  size_t max = limits_of(c)->max_content_bytes;
+  if (strlen(m->u.message.content) > max) {
+    sky_conn_send_error(c, SKY_ERR_CONTENT_TOO_LARGE, m->ref, false, "content is larger than %zu bytes", max);
+    return;
+  }
+  sky_conn *t = NULL;
+  if (m->u.message.to[0] && !(t = relay_target(c, m, m->u.message.to))) return;
+  memcpy(m->u.message.from, c->peer_id, sizeof(m->u.message.from));
+  m->ref[0] = '\0';
+  if (t) sky_conn_send_msg(t, m); /* keeps "to": the receiver sees it was private */
+  else sky_room_broadcast_msg(c->room, c, m);
+}
+
+static void on_ping(sky_conn *c, const sky_msg *m) {
+  sky_msg p;
+  memset(&p, 0, sizeof(p));
+  p.type = SKY_MSG_PONG;
+  send_reply(c, &p, m);
+}
+
+/* ---- entry ------------------------------------------------------------- */
+
+static void route(sky_conn *c, sky_msg *m) {
+  if (m->type != SKY_MSG_HELLO && !c->authenticated) {
+    sky_conn_send_error(c, SKY_ERR_NOT_AUTHENTICATED, m->ref, false, "send hello first");
+    return;
+  }
+  switch (m->type) {
+  case SKY_MSG_HELLO: on_hello(c, m); break;
+  case SKY_MSG_JOIN: on_join(c, m); break;
+  case SKY_MSG_LEAVE: on_leave(c, m); break;
+  case SKY_MSG_UPDATE: on_update(c, m); break;
+  case SKY_MSG_LOCK: on_lock(c, m); break;
+  case SKY_MSG_PING: on_ping(c, m); break;
+  case SKY_MSG_OFFER:
+  case SKY_MSG_ANSWER:
+  case SKY_MSG_CANDIDATE: on_signal(c, m); break;
+  case SKY_MSG_MESSAGE: on_message(c, m); break;
+  default: /* server -> client types are not requests */
+    sky_conn_send_error(c, SKY_ERR_UNKNOWN_TYPE, m->ref, false, "'%s' is not a client message",
+                        sky_msg_type_name(m->type));
+    break;
+  }
+}
+
+void sky_dispatch(sky_conn *c, const char *data, size_t len) {
+  sky_msg m;
+  sky_decode_error err;
+  memset(&m, 0, sizeof(m));
+  memset(&err, 0, sizeof(err));
+  if (!sky_msg_decode(data, len, limits_of(c), &m, &err)) {
+    sky_error_code code = err.code == SKY_ERR_NONE ? SKY_ERR_BAD_MESSAGE : err.code;
+    /* A version we cannot speak will not get better by retrying. */
+    bool fatal = code == SKY_ERR_UNSUPPORTED_VERSION;
+    sky_conn_send_error(c, code, err.ref, fatal, "%s", err.detail[0] ? err.detail : "invalid message");
+    return;
+  }
+  route(c, &m);
+  sky_msg_clear(&m);
+}

@@ -1,0 +1,13 @@
+/* Message handling: decodes one complete text frame from a client and acts on
+ * it (authentication, rooms, relay, ping). Every refusal is an error message
+ * carrying the request's ref; only the documented fatal ones close the socket. */
+#ifndef SKY_SERVER_DISPATCH_H
+#define SKY_SERVER_DISPATCH_H
+
+#include <stddef.h>
+
+#include "connection.h"
+
+void sky_dispatch(sky_conn *c, const char *data, size_t len);
+
+#endif

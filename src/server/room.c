@@ -1,0 +1,93 @@
+/* Room table and membership. See room.h. */
+#include "room.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static sky_room *room_create(sky_server *s, const char *name) {
+  sky_room *r = calloc(1, sizeof(*r)); /* owner: s->rooms until it empties */
+  if (!r) return NULL;
+  snprintf(r->name, sizeof(r->name), "%s", name);
+  HASH_ADD_STR(s->rooms, name, r);
+  s->room_count++;
+  return r;
+}
+
+static void room_free(sky_server *s, sky_room *r) {
+  HASH_DEL(s->rooms, r);
+  s->room_count--;
+  HASH_CLEAR(room_hh, r->members); /* members are borrowed: just unlink */
+  free(r);
+}
+
+sky_error_code sky_room_join(sky_conn *c, const char *name) {
+  sky_server *s = c->server;
+  sky_room *r = NULL;
+  HASH_FIND_STR(s->rooms, name, r);
+  if (r) {
+    if (r->locked) return SKY_ERR_ROOM_LOCKED;
+    if (r->member_count >= s->cfg->limits.max_peers_per_room) return SKY_ERR_ROOM_FULL;
+  } else {
+    if (s->room_count >= s->cfg->max_rooms) return SKY_ERR_TOO_MANY_ROOMS;
+    r = room_create(s, name);
+    if (!r) return SKY_ERR_INTERNAL;
+  }
+  HASH_ADD(room_hh, r->members, peer_id, SKY_PEER_ID_LEN, c);
+  r->member_count++;
+  c->room = r;
+  return SKY_ERR_NONE;
+}
+
+void sky_room_leave(sky_conn *c, sky_leave_reason reason) {
+  sky_room *r = c->room;
+  if (!r) return;
+  sky_server *s = c->server;
+  HASH_DELETE(room_hh, r->members, c);
+  r->member_count--;
+  c->room = NULL;
+  if (r->member_count == 0) {
+    room_free(s, r);
+    return;
+  }
+  if (s->stopping) return;
+  sky_msg m;
+  memset(&m, 0, sizeof(m));
+  m.type = SKY_MSG_PEER_LEFT;
+  memcpy(m.u.peer_left.peer_id, c->peer_id, sizeof(m.u.peer_left.peer_id));
+  m.u.peer_left.reason = reason;
+  sky_room_broadcast_msg(r, NULL, &m);
+}
+
+sky_conn *sky_room_member(const sky_room *room, const char *peer_id) {
+  sky_conn *c = NULL;
+  if (strlen(peer_id) != SKY_PEER_ID_LEN) return NULL;
+  HASH_FIND(room_hh, room->members, peer_id, SKY_PEER_ID_LEN, c);
+  return c;
+}
+
+void sky_room_broadcast(sky_room *room, const sky_conn *except, const char *json, size_t len) {
+  /* sky_conn_send_text never removes a member (a slow one is only marked
+   * dead and leaves at CLOSED), so plain iteration is safe here. */
+  for (sky_conn *m = room->members; m; m = m->room_hh.next) {
+    if (m != except) sky_conn_send_text(m, json, len);
+  }
+}
+
+void sky_room_broadcast_msg(sky_room *room, const sky_conn *except, const sky_msg *msg) {
+  char *json = sky_msg_encode(msg); /* owner: here */
+  if (!json) {
+    lwsl_err("cannot encode a '%s' message\n", sky_msg_type_name(msg->type));
+    return;
+  }
+  sky_room_broadcast(room, except, json, strlen(json));
+  free(json);
+}
+
+void sky_rooms_free_all(sky_server *s) {
+  sky_room *r, *tmp;
+  HASH_ITER(hh, s->rooms, r, tmp) {
+    for (sky_conn *m = r->members; m; m = m->room_hh.next) m->room = NULL;
+    room_free(s, r);
+  }
+}

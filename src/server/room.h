@@ -1,0 +1,42 @@
+/* Rooms: the in-memory room table, membership, and fan-out to members.
+ * A room exists while it has members: it is created by the first join and
+ * freed (and so unlocked) when its last member leaves. */
+#ifndef SKY_SERVER_ROOM_H
+#define SKY_SERVER_ROOM_H
+
+#include <stdbool.h>
+#include <uthash.h>
+
+#include "connection.h"
+#include "protocol.h"
+
+struct sky_room {
+  char name[SKY_ROOM_MAX + 1];
+  bool locked;
+  sky_conn *members;  /* uthash (room_hh) by peer id, in join order; borrowed */
+  uint32_t member_count;
+  UT_hash_handle hh;  /* server->rooms, keyed by name */
+};
+
+/* Puts c into the room called name, creating it if needed. Returns
+ * SKY_ERR_NONE, or ROOM_LOCKED / ROOM_FULL / TOO_MANY_ROOMS / INTERNAL with
+ * nothing changed. Sends nothing: the caller announces the join. */
+sky_error_code sky_room_join(sky_conn *c, const char *name);
+
+/* Takes c out of its room and tells the others peer_left with reason (not
+ * while the server is stopping: everyone gets bye instead). Frees the room
+ * when it empties. */
+void sky_room_leave(sky_conn *c, sky_leave_reason reason);
+
+/* The member with this id, or NULL. */
+sky_conn *sky_room_member(const sky_room *room, const char *peer_id);
+
+/* Queues json to every member except `except` (may be NULL). */
+void sky_room_broadcast(sky_room *room, const sky_conn *except, const char *json, size_t len);
+/* Encodes msg once and broadcasts it. */
+void sky_room_broadcast_msg(sky_room *room, const sky_conn *except, const sky_msg *msg);
+
+/* Frees every room (at exit, after the context closed every socket). */
+void sky_rooms_free_all(sky_server *s);
+
+#endif

@@ -1,0 +1,47 @@
+/* The server: one lws context, one vhost, the connection list, the peer and
+ * room tables, and the run/shutdown lifecycle. Single-threaded: everything
+ * below runs inside lws_service(), so no locking anywhere. */
+#ifndef SKY_SERVER_SERVER_H
+#define SKY_SERVER_SERVER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "lws.h"
+
+typedef struct sky_conn sky_conn;
+typedef struct sky_room sky_room;
+
+typedef struct sky_server {
+  const sky_config *cfg;     /* borrowed from main() */
+  struct lws_context *ctx;   /* owned: lws_context_destroy() in sky_server_destroy() */
+  struct lws_vhost *vhost;   /* owned by ctx */
+  sky_conn *conns;           /* utlist DL of every signaling socket; each owned here */
+  uint32_t conn_count;       /* entries in conns (including ones being refused) */
+  sky_conn *peers;           /* uthash (hh) of authenticated conns by peer id; borrowed */
+  sky_room *rooms;           /* uthash of rooms by name; each owned here */
+  uint32_t room_count;
+  bool stopping;             /* shutdown started: no new work, no peer_left fan-out */
+  bool done;                 /* leave the service loop */
+  uint64_t stop_deadline_ms; /* give the byes this long to reach clients */
+  lws_sorted_usec_list_t tick; /* periodic timer: signals and shutdown progress */
+} sky_server;
+
+/* Set by the signal handler (async-signal-safe: a plain store); the tick
+ * timer turns it into an orderly shutdown from inside the event loop. */
+extern volatile sig_atomic_t sky_stop_requested;
+
+/* Creates the context and the listening vhost. Returns false (after logging)
+ * when the address cannot be bound. */
+bool sky_server_init(sky_server *s, const sky_config *cfg);
+/* Prints "listening on http://HOST:PORT/" and services until shutdown completes. */
+void sky_server_run(sky_server *s);
+/* Destroys the context (closing any socket still open) and frees every room. */
+void sky_server_destroy(sky_server *s);
+
+/* Monotonic milliseconds, for rate limiting and timeouts. */
+uint64_t sky_now_ms(void);
+
+#endif
