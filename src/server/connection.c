@@ -12,7 +12,6 @@
 
 /* A drained rx buffer bigger than this is released rather than kept, so
  * 10k idle sockets do not each pin a max-frame-sized buffer. */
-#define RX_KEEP_BYTES 4096
 /* A closing conn waits for its client to be quiet this long before the close
  * frame, but never longer than LINGER_MAX_MS; CLOSE_GUARD_S is lws's hard
  * stop should the close handshake itself stall. */
@@ -206,18 +205,73 @@ void sky_conn_send_error(sky_conn *c, sky_error_code code, const char *ref, bool
   }
 }
 
+/* A writable turn sends every queued text frame it can in one write: under
+ * load, the send() per frame, not the JSON work, is what a relay costs (see
+ * bench/). Server-to-client frames are unmasked, so their framing is just the
+ * 2-10 byte header of RFC 6455 section 5.2. */
+static size_t ws_text_header(unsigned char *out, size_t len) {
+  out[0] = 0x81; /* FIN, opcode text */
+  if (len < 126) {
+    out[1] = (unsigned char)len;
+    return 2;
+  }
+  if (len <= 0xffff) {
+    out[1] = 126;
+    out[2] = (unsigned char)(len >> 8);
+    out[3] = (unsigned char)len;
+    return 4;
+  }
+  out[1] = 127;
+  for (int i = 0; i < 8; i++) out[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+  return 10;
+}
+
+static void queue_pop(sky_conn *c) {
+  sky_frame *f = c->q_head;
+  c->q_head = f->next;
+  if (!c->q_head) c->q_tail = NULL;
+  c->q_bytes -= f->len;
+  c->q_frames--;
+  free(f);
+}
+
+/* Frames the run of text frames at the queue's head into s->batch, popping
+ * them. Returns the bytes framed, or 0 when fewer than two frames fit (then
+ * the head goes out on its own, framed by lws). */
+static size_t batch_take(sky_conn *c) {
+  unsigned char *out = c->server->batch + LWS_PRE;
+  size_t used = 0, frames = 0;
+  for (sky_frame *f = c->q_head; f && f->mode == LWS_WRITE_TEXT; f = f->next) {
+    if (used + 10 + f->len > SKY_BATCH_BYTES) break; /* 10: the longest header */
+    used += 10 + f->len;
+    frames++;
+  }
+  if (frames < 2) return 0;
+  used = 0;
+  while (frames--) {
+    sky_frame *f = c->q_head;
+    used += ws_text_header(out + used, f->len);
+    memcpy(out + used, f->buf + LWS_PRE, f->len);
+    used += f->len;
+    queue_pop(c);
+  }
+  return used;
+}
+
+static int write_head(sky_conn *c) {
+  size_t batched = batch_take(c);
+  if (batched) return lws_write(c->wsi, c->server->batch + LWS_PRE, batched, LWS_WRITE_RAW);
+  sky_frame *f = c->q_head;
+  int n = lws_write(c->wsi, f->buf + LWS_PRE, f->len, (enum lws_write_protocol)f->mode);
+  queue_pop(c);
+  return n;
+}
+
 int sky_conn_on_writeable(sky_conn *c) {
   if (c->dead) return -1;
-  sky_frame *f = c->q_head;
-  if (f) {
-    c->q_head = f->next;
-    if (!c->q_head) c->q_tail = NULL;
-    c->q_bytes -= f->len;
-    c->q_frames--;
-    /* lws buffers a partial write itself; a short count means the socket failed. */
-    int n = lws_write(c->wsi, f->buf + LWS_PRE, f->len, (enum lws_write_protocol)f->mode);
-    free(f);
-    if (n < 0) return -1;
+  if (c->q_head) {
+    /* lws buffers a partial write itself; a negative count means the socket failed. */
+    if (write_head(c) < 0) return -1;
     if (c->q_head) {
       lws_callback_on_writable(c->wsi);
       return 0;
@@ -269,9 +323,7 @@ static void frame_ref(const sky_conn *c, const char *data, size_t len, char out[
 }
 
 /* One complete message: rate limit, then text checks, then the dispatcher. */
-static void handle_message(sky_conn *c) {
-  const char *data = c->rx;
-  size_t len = c->rx_len;
+static void handle_message(sky_conn *c, const char *data, size_t len) {
   rate_verdict v = rate_take(c);
   if (v != RATE_OK) {
     char ref[SKY_REF_MAX + 1] = "";
@@ -305,13 +357,13 @@ static bool rx_reserve(sky_conn *c, size_t len) {
   return true;
 }
 
+/* Reassembly is rare (messages over the lws receive buffer), so its buffer
+ * is not kept: an idle peer holds none. */
 static void rx_reset(sky_conn *c) {
   c->rx_len = 0;
-  if (c->rx_cap > RX_KEEP_BYTES) {
-    free(c->rx);
-    c->rx = NULL;
-    c->rx_cap = 0;
-  }
+  free(c->rx);
+  c->rx = NULL;
+  c->rx_cap = 0;
 }
 
 int sky_conn_on_receive(sky_conn *c, const void *in, size_t len) {
@@ -330,6 +382,10 @@ int sky_conn_on_receive(sky_conn *c, const void *in, size_t len) {
     sky_conn_send_error(c, SKY_ERR_FRAME_TOO_LARGE, NULL, true, "message larger than %zu bytes", max);
     return 0;
   }
+  if (c->rx_len == 0 && remaining == 0 && lws_is_final_fragment(c->wsi)) {
+    handle_message(c, in, len); /* whole in one piece: no copy */
+    return 0;
+  }
   if (!rx_reserve(c, len)) {
     sky_conn_send_error(c, SKY_ERR_INTERNAL, NULL, true, "out of memory");
     return 0;
@@ -337,8 +393,8 @@ int sky_conn_on_receive(sky_conn *c, const void *in, size_t len) {
   memcpy(c->rx + c->rx_len, in, len);
   c->rx_len += len;
   c->rx[c->rx_len] = '\0';
-  if (!lws_is_final_fragment(c->wsi)) return 0;
-  handle_message(c);
+  if (!lws_is_final_fragment(c->wsi) || remaining > 0) return 0;
+  handle_message(c, c->rx, c->rx_len);
   rx_reset(c);
   return 0;
 }

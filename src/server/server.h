@@ -14,6 +14,9 @@
 typedef struct sky_conn sky_conn;
 typedef struct sky_room sky_room;
 
+/* Most bytes one writable turn sends in a single write. */
+#define SKY_BATCH_BYTES 65536
+
 typedef struct sky_server {
   const sky_config *cfg;     /* borrowed from main() */
   struct lws_context *ctx;   /* owned: lws_context_destroy() in sky_server_destroy() */
@@ -27,6 +30,9 @@ typedef struct sky_server {
   bool done;                 /* leave the service loop */
   uint64_t stop_deadline_ms; /* give the byes this long to reach clients */
   lws_sorted_usec_list_t tick; /* periodic timer: signals and shutdown progress */
+  /* Scratch for framing several queued frames into one write (one service
+   * thread, so one buffer serves every connection). */
+  unsigned char batch[LWS_PRE + SKY_BATCH_BYTES];
 } sky_server;
 
 /* Set by the signal handler (async-signal-safe: a plain store); the tick
