@@ -1,0 +1,270 @@
+// Client benchmarks in Chromium (Debian's /usr/bin/chromium via playwright-core):
+//   startup  a fresh browser context (empty cache) per repetition; from inserting the
+//            <script> to init complete: skymesh (dist/skymesh.js + .wasm, init until
+//            readyStateChange COMPLETED) against PeerJS 1.5.5 (peerjs.min.js, new Peer
+//            until 'open' from the PeerJS server). Both scripts are served the same
+//            way (from disk through the browser's request routing), so transport is
+//            equal; the signaling servers are real.
+//   channel  two peers in one page: round-trip latency of a small chat message and
+//            throughput of 200 KB chat messages (8 in flight): skymesh (two Skyway
+//            instances through the skymesh server) against raw RTCDataChannel (two
+//            RTCPeerConnections wired directly, 16 KiB text frames, bufferedAmount
+//            flow control).
+// Prints one BENCH_RESULT line; nothing asserts.
+import fs from 'node:fs';
+import path from 'node:path';
+import { startSkymeshServer, startPeerjsServer } from './lib/servers.mjs';
+import { ROOT, parseArgs, emit, log, withTimeout } from './lib/util.mjs';
+import { summary, pairRatios, pairDiffs, latencySummary } from './lib/stats.mjs';
+
+const args = parseArgs();
+const QUICK = !!args.quick;
+const CFG = {
+  reps: Number(args.reps || (QUICK ? 1 : 5)),
+  rtts: QUICK ? 100 : 500,
+  rttWarm: QUICK ? 20 : 50,
+  tputMessage: 200000,
+  tputMessages: QUICK ? 10 : 40,
+  tputWindow: 8,
+};
+setTimeout(() => { log('hard timeout, exiting'); process.exit(3); }, Number(args.timeout || (QUICK ? 50000 : 240000))).unref();
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-quic',
+  // LocalNetworkAccessChecks: the bench page is served through request routing, which
+  // Chromium does not count as a local address, so it would block its loopback sockets.
+  '--disable-features=WebRtcHideLocalIpsWithMdns,LocalNetworkAccessChecks'];
+
+const FILES = {
+  '/bench/lib/skymesh.js': [path.join(ROOT, 'dist/skymesh.js'), 'text/javascript'],
+  '/bench/lib/skymesh.wasm': [path.join(ROOT, 'dist/skymesh.wasm'), 'application/wasm'],
+  '/bench/lib/peerjs.min.js': [path.join(ROOT, 'node_modules/peerjs/dist/peerjs.min.js'), 'text/javascript'],
+};
+
+async function newPage(browser, origin) {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.route(`${origin}bench/**`, (route) => {
+    const u = new URL(route.request().url());
+    if (u.pathname === '/bench/blank.html') return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><meta charset="utf-8"><title>bench</title>' });
+    const f = FILES[u.pathname];
+    if (f && fs.existsSync(f[0])) return route.fulfill({ status: 200, contentType: f[1], body: fs.readFileSync(f[0]) });
+    return route.fulfill({ status: 404, body: 'not found' });
+  });
+  await page.goto(`${origin}bench/blank.html`);
+  return { ctx, page };
+}
+
+// ---- in-page code (serialised by playwright) ----
+
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = src; s.onload = resolve; s.onerror = () => reject(new Error(`load ${src}`));
+    document.head.appendChild(s);
+  });
+}
+
+async function pageStartupSkymesh() {
+  const t0 = performance.now();
+  await new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = '/bench/lib/skymesh.js'; s.onload = resolve; s.onerror = reject;
+    document.head.appendChild(s);
+  });
+  const tLoad = performance.now();
+  const x = new window.Skyway();
+  if (x.ready) await x.ready;
+  const tReady = performance.now();
+  await new Promise((resolve, reject) => {
+    x.on('readyStateChange', (st, err) => { if (st === 2) resolve(); else if (st === -1) reject(new Error(JSON.stringify(err))); });
+    x.init({ appKey: 'bench', roomServer: `${location.origin}/` });
+  });
+  const tInit = performance.now();
+  return { loadMs: tLoad - t0, instantiateMs: tReady - tLoad, initMs: tInit - tReady, totalMs: tInit - t0 };
+}
+
+async function pageStartupPeerjs(port) {
+  const t0 = performance.now();
+  await new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = '/bench/lib/peerjs.min.js'; s.onload = resolve; s.onerror = reject;
+    document.head.appendChild(s);
+  });
+  const tLoad = performance.now();
+  const Peer = window.Peer || (window.peerjs && window.peerjs.Peer);
+  await new Promise((resolve, reject) => {
+    const p = new Peer({ host: '127.0.0.1', port, path: '/', key: 'peerjs', debug: 0 });
+    p.on('open', resolve);
+    p.on('error', (e) => reject(new Error(String(e))));
+  });
+  const tInit = performance.now();
+  return { loadMs: tLoad - t0, initMs: tInit - tLoad, totalMs: tInit - t0 };
+}
+
+// Runs in the page: latency then throughput over the given pair of endpoints.
+async function pageChannel({ kind, cfg }) {
+  const now = () => performance.now();
+  const timeout = (p, ms, what) => Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(`${what} timed out`)), ms))]);
+  let sendA; let setReplyA; let sendBig; let setOnBig; let close;
+  if (kind === 'raw') {
+    const pc1 = new RTCPeerConnection({ iceServers: [] });
+    const pc2 = new RTCPeerConnection({ iceServers: [] });
+    pc1.onicecandidate = (e) => e.candidate && pc2.addIceCandidate(e.candidate).catch(() => {});
+    pc2.onicecandidate = (e) => e.candidate && pc1.addIceCandidate(e.candidate).catch(() => {});
+    const a = pc1.createDataChannel('skymesh', { ordered: true });
+    const bP = new Promise((r) => { pc2.ondatachannel = (e) => r(e.channel); });
+    await pc1.setLocalDescription(await pc1.createOffer());
+    await pc2.setRemoteDescription(pc1.localDescription);
+    await pc2.setLocalDescription(await pc2.createAnswer());
+    await pc1.setRemoteDescription(pc2.localDescription);
+    const b = await timeout(bP, 10000, 'raw channel');
+    await timeout(new Promise((r) => { if (a.readyState === 'open') r(); else a.onopen = r; }), 10000, 'raw open');
+    if (b.readyState !== 'open') await new Promise((r) => { b.onopen = r; });
+    let reply = null;
+    b.onmessage = (ev) => { const m = JSON.parse(ev.data); b.send(JSON.stringify({ type: 'chat', content: m.content })); };
+    a.onmessage = () => { const w = reply; reply = null; w && w(); };
+    sendA = (t) => a.send(JSON.stringify({ type: 'chat', content: t }));
+    setReplyA = (f) => { reply = f; };
+    // bulk: chunked 16 KiB text frames with bufferedAmount flow control
+    const CH = 16384; const HIGH = 1 << 20; const queue = [];
+    a.bufferedAmountLowThreshold = 256 * 1024;
+    const pump = () => {
+      while (queue.length && a.bufferedAmount < HIGH) a.send(queue.shift());
+      if (queue.length) a.onbufferedamountlow = () => { a.onbufferedamountlow = null; pump(); };
+    };
+    let big = null;
+    sendBig = (text) => {
+      const s = JSON.stringify({ type: 'chat', content: text });
+      const n = Math.ceil(s.length / (CH - 1));
+      for (let k = 0; k < n; k++) queue.push((k === n - 1 ? '1' : '0') + s.slice(k * (CH - 1), (k + 1) * (CH - 1)));
+      pump();
+    };
+    let parts = [];
+    setOnBig = (f) => { big = f; };
+    const echo = b.onmessage;
+    b.onmessage = (ev) => {
+      if (!big) return echo(ev);
+      const d = ev.data; parts.push(d.slice(1));
+      if (d[0] === '1') { JSON.parse(parts.join('')); parts = []; big(); }
+    };
+    close = () => { pc1.close(); pc2.close(); };
+  } else {
+    const room = `chromium-${Math.random().toString(36).slice(2)}`;
+    const a = new window.Skyway(); const b = new window.Skyway();
+    if (a.ready) await Promise.all([a.ready, b.ready]);
+    const opened = new Set();
+    let bId = null;
+    const bothOpen = new Promise((r) => {
+      a.on('dataChannelState', (st, id) => { if (st === 'open') { bId = id; opened.add('a'); if (opened.size === 2) r(); } });
+      b.on('dataChannelState', (st) => { if (st === 'open') { opened.add('b'); if (opened.size === 2) r(); } });
+    });
+    for (const x of [a, b]) { x.init({ appKey: 'bench', roomServer: `${location.origin}/` }); x.joinRoom(room); }
+    await timeout(bothOpen, 15000, 'skymesh channel open');
+    let reply = null; let big = null;
+    b.on('incomingMessage', (m, id, info, self) => {
+      if (self) return;
+      if (big && typeof m.content === 'string' && m.content.length === cfg.tputMessage) big();
+      else if (!big) b.sendP2PMessage(m.content, id);
+    });
+    a.on('incomingMessage', (m, id, info, self) => { if (!self) { const w = reply; reply = null; w && w(); } });
+    sendA = (t) => a.sendP2PMessage(t, bId);
+    setReplyA = (f) => { reply = f; };
+    sendBig = (t) => a.sendP2PMessage(t, bId);
+    setOnBig = (f) => { big = f; };
+    close = () => { for (const x of [a, b]) { try { x.close ? x.close() : x.leaveRoom(); } catch (e) { /* ignore */ } } };
+  }
+  const rtt = async (count) => {
+    const s = [];
+    for (let i = 0; i < count; i++) {
+      const t = now();
+      await timeout(new Promise((r) => { setReplyA(r); sendA(`ping ${i} hello from the benchmark`); }), 5000, 'rtt');
+      s.push(now() - t);
+    }
+    return s;
+  };
+  await rtt(cfg.rttWarm);
+  const samples = await rtt(cfg.rtts);
+  const BIG = 'x'.repeat(cfg.tputMessage);
+  let sent = 0; let got = 0; const total = cfg.tputMessages;
+  const t0 = now();
+  await timeout(new Promise((resolve) => {
+    setOnBig(() => { got++; if (got === total) resolve(); else if (sent < total) { sent++; sendBig(BIG); } });
+    while (sent < Math.min(cfg.tputWindow, total)) { sent++; sendBig(BIG); }
+  }), 60000, 'throughput');
+  const mbps = (total * cfg.tputMessage) / 1e6 / ((now() - t0) / 1000);
+  close();
+  return { samples, mbps };
+}
+
+async function main() {
+  const result = { config: CFG, startup: { skymesh: [], peerjs: [] }, channel: { latency: { skymesh: [], raw: [] }, throughput: { skymesh: [], raw: [] } }, errors: [] };
+  let chromium;
+  try { ({ chromium } = await import('playwright-core')); } catch (e) { result.errors.push(`playwright-core: ${e.message}`); emit(result); return; }
+  if (!fs.existsSync(CHROMIUM)) { result.errors.push(`${CHROMIUM} missing`); emit(result); return; }
+  const haveSkymesh = fs.existsSync(FILES['/bench/lib/skymesh.js'][0]) && fs.existsSync(FILES['/bench/lib/skymesh.wasm'][0]);
+  const sky = await startSkymeshServer({ rate: 1000000, burst: 1000000 });
+  const pj = await startPeerjsServer({});
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, headless: true });
+  result.browserVersion = browser.version();
+  try {
+    // start-up
+    for (let rep = 0; rep < CFG.reps; rep++) {
+      for (const side of rep % 2 ? ['peerjs', 'skymesh'] : ['skymesh', 'peerjs']) {
+        const { ctx, page } = await newPage(browser, sky.httpUrl);
+        try {
+          if (side === 'skymesh' && !haveSkymesh) throw new Error('dist/ not built');
+          const r = side === 'skymesh'
+            ? await withTimeout(page.evaluate(pageStartupSkymesh), 15000, 'skymesh startup')
+            : await withTimeout(page.evaluate(pageStartupPeerjs, pj.port), 15000, 'peerjs startup');
+          result.startup[side].push(r);
+        } catch (e) { result.startup[side].push(null); result.errors.push(`startup ${side}: ${e.message}`); log(`startup ${side}: ${e.message}`); }
+        await ctx.close();
+      }
+    }
+    // channel
+    for (let rep = 0; rep < CFG.reps; rep++) {
+      for (const kind of ['raw', 'skymesh']) {
+        const { ctx, page } = await newPage(browser, sky.httpUrl);
+        try {
+          if (kind === 'skymesh') {
+            if (!haveSkymesh) throw new Error('dist/ not built');
+            await page.evaluate(loadScript, '/bench/lib/skymesh.js');
+          }
+          const r = await withTimeout(page.evaluate(pageChannel, { kind, cfg: CFG }), 90000, `chromium channel ${kind}`);
+          result.channel.latency[kind].push(latencySummary(r.samples));
+          result.channel.throughput[kind].push(r.mbps);
+        } catch (e) {
+          result.channel.latency[kind].push(null); result.channel.throughput[kind].push(NaN);
+          result.errors.push(`channel ${kind}: ${e.message}`); log(`channel ${kind}: ${e.message}`);
+        }
+        await ctx.close();
+      }
+    }
+  } finally {
+    await browser.close().catch(() => {});
+    await sky.stop(); await pj.stop();
+  }
+  const col = (arr, f) => arr.map((x) => (x ? f(x) : NaN));
+  const L = result.channel.latency;
+  result.summary = {
+    startup: {
+      skymeshTotalMs: summary(col(result.startup.skymesh, (x) => x.totalMs)),
+      skymeshLoadMs: summary(col(result.startup.skymesh, (x) => x.loadMs)),
+      skymeshInstantiateMs: summary(col(result.startup.skymesh, (x) => x.instantiateMs)),
+      skymeshInitMs: summary(col(result.startup.skymesh, (x) => x.initMs)),
+      peerjsTotalMs: summary(col(result.startup.peerjs, (x) => x.totalMs)),
+      ratio: pairRatios(col(result.startup.skymesh, (x) => x.totalMs), col(result.startup.peerjs, (x) => x.totalMs)),
+    },
+    p50: { skymesh: summary(col(L.skymesh, (x) => x.p50)), raw: summary(col(L.raw, (x) => x.p50)), diff: pairDiffs(col(L.skymesh, (x) => x.p50), col(L.raw, (x) => x.p50)) },
+    p99: { skymesh: summary(col(L.skymesh, (x) => x.p99)), raw: summary(col(L.raw, (x) => x.p99)), diff: pairDiffs(col(L.skymesh, (x) => x.p99), col(L.raw, (x) => x.p99)) },
+    mbps: { skymesh: summary(result.channel.throughput.skymesh), raw: summary(result.channel.throughput.raw), ratio: pairRatios(result.channel.throughput.skymesh, result.channel.throughput.raw) },
+  };
+  const s = result.summary;
+  log(`chromium start-up skymesh ${s.startup.skymeshTotalMs.median?.toFixed(1)} ms, peerjs ${s.startup.peerjsTotalMs.median?.toFixed(1)} ms; ` +
+    `latency p50 skymesh ${s.p50.skymesh.median?.toFixed(3)} raw ${s.p50.raw.median?.toFixed(3)} ms; throughput skymesh ${s.mbps.skymesh.median?.toFixed(1)} raw ${s.mbps.raw.median?.toFixed(1)} MB/s`);
+  emit(result);
+}
+
+main().then(() => process.exit(0), (e) => { log(e.stack || e); process.exit(1); });

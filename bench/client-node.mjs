@@ -1,0 +1,290 @@
+// Client benchmarks in node, one WebRTC stack per process (--stack ndc|wrtc):
+//   mesh        N peers (2, 4, 8) join one room until every pair's data channel is
+//               open on both sides: skymesh (N Skyway instances) against the raw
+//               baseline (bench/baseline-mesh.mjs), same server, same stack,
+//               alternating which goes first, repetition by repetition.
+//   latency     round trip of a small chat message between two peers, sequential,
+//               skymesh sendP2PMessage -> incomingMessage -> sendP2PMessage back,
+//               against raw RTCDataChannel send of the same JSON -> echo.
+//   throughput  200 KB chat messages, 8 in flight, skymesh (its own 16 KiB framing
+//               and bufferedAmount flow control) against raw RTCDataChannel with
+//               the same payload chunked into 16 KiB frames with bufferedAmount
+//               flow control; MB/s of content delivered.
+// Prints one BENCH_RESULT line. Nothing here asserts.
+import WebSocket from 'ws';
+import path from 'node:path';
+import fs from 'node:fs';
+import { startSkymeshServer } from './lib/servers.mjs';
+import { runBaselineMesh, closeMesh } from './baseline-mesh.mjs';
+import { ROOT, parseArgs, emit, log, now, sleep, withTimeout } from './lib/util.mjs';
+import { summary, pairRatios, pairDiffs, latencySummary } from './lib/stats.mjs';
+
+const args = parseArgs();
+const QUICK = !!args.quick;
+const STACK = args.stack || 'ndc';
+const CFG = {
+  reps: Number(args.reps || (QUICK ? 1 : 5)),
+  meshSizes: String(args.sizes || (QUICK ? '2,4' : '2,4,8')).split(',').map(Number),
+  meshTimeoutMs: QUICK ? 8000 : 15000,
+  rtts: QUICK ? 100 : 500,
+  rttWarm: QUICK ? 20 : 50,
+  tputMessage: 200000,
+  tputMessages: QUICK ? 10 : 40,
+  tputWindow: 8,
+};
+setTimeout(() => { log('hard timeout, exiting'); process.exit(3); }, Number(args.timeout || (QUICK ? 50000 : 300000))).unref();
+
+const { RTCPeerConnection } = STACK === 'wrtc'
+  ? (await import('@roamhq/wrtc')).default
+  : await import('node-datachannel/polyfill');
+
+const DIST = path.join(ROOT, 'dist/skymesh.node.mjs');
+let Skyway = null;
+let loadError = null;
+if (fs.existsSync(DIST)) {
+  try { Skyway = (await import(DIST)).default; } catch (e) { loadError = String(e.message || e); }
+} else loadError = 'dist/skymesh.node.mjs not built';
+
+// ---- skymesh helpers ----
+
+function newSkyway() { return new Skyway({ WebSocket, RTCPeerConnection }); }
+
+function closeSkyway(x) {
+  try { if (typeof x.close === 'function') x.close(); else x.leaveRoom(); } catch {}
+}
+
+// N instances init + join at t0; resolves when all N*(N-1) channel ends are open.
+async function skymeshMesh(server, n, room, timeoutMs) {
+  const peers = [];
+  const open = new Set();
+  const want = n * (n - 1);
+  let t0;
+  const errors = [];
+  const done = new Promise((resolve) => {
+    for (let i = 0; i < n; i++) {
+      const x = newSkyway();
+      x.on('dataChannelState', (state, peerId) => {
+        if (state === 'open') { open.add(`${i}:${peerId}`); if (open.size === want) resolve(now() - t0); }
+      });
+      x.on('readyStateChange', (st, err) => { if (st === -1) errors.push(err); });
+      peers.push(x);
+    }
+  });
+  // The module is loaded and instantiated before t0 (that is start-up, measured
+  // separately): the clock covers what the baseline does, connect to mesh.
+  await Promise.all(peers.map((x) => x.ready));
+  t0 = now();
+  for (const x of peers) {
+    x.init({ appKey: 'bench', roomServer: server.httpUrl });
+    x.joinRoom(room);
+  }
+  try {
+    const ms = await withTimeout(done, timeoutMs, `skymesh mesh n=${n} (${open.size}/${want} channel ends open)`);
+    return { ms, peers };
+  } catch (e) {
+    peers.forEach(closeSkyway);
+    throw errors.length ? new Error(`${e.message}; ${JSON.stringify(errors[0])}`) : e;
+  }
+}
+
+async function meshBench(server) {
+  const out = {};
+  for (const n of CFG.meshSizes) {
+    const sky = [];
+    const raw = [];
+    const errors = [];
+    for (let rep = 0; rep < CFG.reps; rep++) {
+      const order = rep % 2 ? ['raw', 'skymesh'] : ['skymesh', 'raw'];
+      for (const side of order) {
+        const room = `mesh-${n}-${rep}-${side}-${Date.now()}`;
+        try {
+          if (side === 'raw') {
+            const { ms, peers } = await runBaselineMesh({ wsUrl: server.wsUrl, n, room, RTCPeerConnection, timeoutMs: CFG.meshTimeoutMs });
+            raw.push(ms); closeMesh(peers);
+          } else {
+            if (!Skyway) throw new Error(loadError);
+            const { ms, peers } = await skymeshMesh(server, n, room, CFG.meshTimeoutMs);
+            sky.push(ms); peers.forEach(closeSkyway);
+          }
+        } catch (e) {
+          (side === 'raw' ? raw : sky).push(NaN);
+          errors.push(`${side}: ${e.message}`);
+          log(`mesh n=${n} ${side} rep ${rep}: ${e.message}`);
+        }
+        await sleep(300);
+      }
+    }
+    out[n] = { skymeshMs: summary(sky), rawMs: summary(raw), ratio: pairRatios(sky, raw), errors };
+    log(`[${STACK}] mesh n=${n}: skymesh ${sky.map((x) => x.toFixed(0)).join(' ')} | raw ${raw.map((x) => x.toFixed(0)).join(' ')} ms`);
+  }
+  return out;
+}
+
+// ---- two connected peers, both ways ----
+
+async function skymeshPair(server) {
+  const room = `pair-${Date.now()}`;
+  const { peers } = await skymeshMesh(server, 2, room, CFG.meshTimeoutMs);
+  const [a, b] = peers;
+  const idOf = (x) => (x.getPeerInfo()?.peerId) || null;
+  // Peer ids: learn them from peerJoined events already fired; fall back to the
+  // ids seen in dataChannelState.
+  return { a, b, idOf, close: () => peers.forEach(closeSkyway) };
+}
+
+async function rawPair(server) {
+  const { peers } = await runBaselineMesh({ wsUrl: server.wsUrl, n: 2, room: `rawpair-${Date.now()}`, RTCPeerConnection, timeoutMs: CFG.meshTimeoutMs });
+  const [p, q] = peers;
+  const a = [...p.pcs.values()][0].dc;
+  const b = [...q.pcs.values()][0].dc;
+  return { a, b, close: () => closeMesh(peers) };
+}
+
+// Sequential round trips: send, wait for the echo, repeat. Returns RTT samples (ms).
+async function rttLoop(sendA, onReplyA, count) {
+  const samples = [];
+  for (let i = 0; i < count; i++) {
+    const t = now();
+    await withTimeout(new Promise((resolve) => { onReplyA(resolve); sendA(`ping ${i} hello from the benchmark`); }), 5000, 'rtt');
+    samples.push(now() - t);
+  }
+  return samples;
+}
+
+async function rawLatency(pair) {
+  const { a, b } = pair;
+  let waiter = null;
+  b.onmessage = (ev) => { const m = JSON.parse(ev.data); b.send(JSON.stringify({ type: 'chat', content: m.content })); };
+  a.onmessage = () => { const w = waiter; waiter = null; w?.(); };
+  const send = (text) => a.send(JSON.stringify({ type: 'chat', content: text }));
+  await rttLoop(send, (r) => { waiter = r; }, CFG.rttWarm);
+  return rttLoop(send, (r) => { waiter = r; }, CFG.rtts);
+}
+
+async function skymeshLatency(pair) {
+  const { a, b } = pair;
+  let waiter = null;
+  let bId = null;
+  b.on('incomingMessage', (m, peerId, info, isSelf) => { if (!isSelf) b.sendP2PMessage(m.content, peerId); });
+  a.on('incomingMessage', (m, peerId, info, isSelf) => { if (!isSelf) { bId = peerId; const w = waiter; waiter = null; w?.(); } });
+  // First message broadcast (one other peer) to learn B's id; then targeted.
+  const send = (text) => (bId ? a.sendP2PMessage(text, bId) : a.sendP2PMessage(text));
+  await rttLoop(send, (r) => { waiter = r; }, CFG.rttWarm);
+  return rttLoop(send, (r) => { waiter = r; }, CFG.rtts);
+}
+
+const BIG = 'x'.repeat(CFG.tputMessage);
+
+// Windowed bulk transfer; `sendMsg(i)` sends message i, `onMsg(cb)` registers the
+// receiver's per-message callback. Returns MB/s of content.
+async function tputLoop(sendMsg, onMsg) {
+  let sent = 0;
+  let got = 0;
+  const total = CFG.tputMessages;
+  const t0 = now();
+  await withTimeout(new Promise((resolve) => {
+    onMsg(() => {
+      got++;
+      if (got === total) resolve();
+      else if (sent < total) sendMsg(sent++);
+    });
+    while (sent < Math.min(CFG.tputWindow, total)) sendMsg(sent++);
+  }), 60000, 'throughput');
+  const s = (now() - t0) / 1000;
+  return (total * CFG.tputMessage) / 1e6 / s;
+}
+
+// Raw: each message chunked into 16 KiB text frames, sent while bufferedAmount is
+// under 1 MiB, else resumed on bufferedamountlow (or a 1 ms poll where missing).
+async function rawThroughput(pair) {
+  const { a, b } = pair;
+  const CH = 16384;
+  const HIGH = 1 << 20;
+  a.bufferedAmountLowThreshold = 256 * 1024;
+  const queue = [];
+  let pumping = false;
+  const pump = () => {
+    if (pumping) return;
+    pumping = true;
+    while (queue.length && a.bufferedAmount < HIGH) a.send(queue.shift());
+    pumping = false;
+    if (queue.length) {
+      let resumed = false;
+      const resume = () => { if (!resumed) { resumed = true; a.onbufferedamountlow = null; pump(); } };
+      a.onbufferedamountlow = resume;
+      setTimeout(resume, 1);
+    }
+  };
+  const sendMsg = (i) => {
+    const text = JSON.stringify({ type: 'chat', id: i, content: BIG });
+    const n = Math.ceil(text.length / CH);
+    for (let k = 0; k < n; k++) queue.push((k === n - 1 ? '1' : '0') + text.slice(k * CH, (k + 1) * CH - 1));
+    pump();
+  };
+  let parts = [];
+  let cb = null;
+  b.onmessage = (ev) => {
+    const d = String(ev.data);
+    parts.push(d.slice(1));
+    if (d[0] === '1') { JSON.parse(parts.join('')); parts = []; cb(); }
+  };
+  return tputLoop(sendMsg, (f) => { cb = f; });
+}
+
+async function skymeshThroughput(pair, bId) {
+  const { a, b } = pair;
+  let cb = null;
+  b.on('incomingMessage', (m, peerId, info, isSelf) => { if (!isSelf && typeof m.content === 'string' && m.content.length === CFG.tputMessage) cb(); });
+  return tputLoop(() => a.sendP2PMessage(BIG, bId), (f) => { cb = f; });
+}
+
+async function channelBench(server) {
+  const res = { latency: { skymesh: [], raw: [] }, throughput: { skymesh: [], raw: [] }, errors: [] };
+  for (let rep = 0; rep < CFG.reps; rep++) {
+    // raw
+    try {
+      const p = await rawPair(server);
+      try {
+        res.latency.raw.push(latencySummary(await rawLatency(p)));
+        res.throughput.raw.push(await rawThroughput(p));
+      } finally { p.close(); }
+    } catch (e) { res.errors.push(`raw: ${e.message}`); log(`raw channel rep ${rep}: ${e.message}`); }
+    await sleep(200);
+    // skymesh
+    try {
+      if (!Skyway) throw new Error(loadError);
+      const p = await skymeshPair(server);
+      try {
+        let bId = null;
+        p.a.on('incomingMessage', (m, peerId, info, isSelf) => { if (!isSelf) bId = peerId; });
+        res.latency.skymesh.push(latencySummary(await skymeshLatency(p)));
+        res.throughput.skymesh.push(await skymeshThroughput(p, bId));
+      } finally { p.close(); }
+    } catch (e) { res.errors.push(`skymesh: ${e.message}`); log(`skymesh channel rep ${rep}: ${e.message}`); }
+    await sleep(200);
+  }
+  const col = (side, f) => res.latency[side].map((x) => (x ? f(x) : NaN));
+  res.summary = {
+    p50: { skymesh: summary(col('skymesh', (x) => x.p50)), raw: summary(col('raw', (x) => x.p50)), diff: pairDiffs(col('skymesh', (x) => x.p50), col('raw', (x) => x.p50)) },
+    p99: { skymesh: summary(col('skymesh', (x) => x.p99)), raw: summary(col('raw', (x) => x.p99)), diff: pairDiffs(col('skymesh', (x) => x.p99), col('raw', (x) => x.p99)) },
+    mbps: { skymesh: summary(res.throughput.skymesh), raw: summary(res.throughput.raw), ratio: pairRatios(res.throughput.skymesh, res.throughput.raw) },
+  };
+  log(`[${STACK}] latency p50 skymesh ${res.summary.p50.skymesh.median?.toFixed(3)} raw ${res.summary.p50.raw.median?.toFixed(3)} ms; ` +
+    `throughput skymesh ${res.summary.mbps.skymesh.median?.toFixed(1)} raw ${res.summary.mbps.raw.median?.toFixed(1)} MB/s`);
+  return res;
+}
+
+async function main() {
+  const server = await startSkymeshServer({ rate: 1000000, burst: 1000000, maxConnections: 20000 });
+  const result = { stack: STACK, config: CFG, skymeshLoaded: !!Skyway, loadError };
+  try {
+    const which = String(args.only || 'mesh,channel').split(',');
+    if (which.includes('mesh')) result.mesh = await meshBench(server);
+    if (which.includes('channel')) result.channel = await channelBench(server);
+  } finally {
+    await server.stop();
+  }
+  emit(result);
+}
+
+main().then(() => process.exit(0), (e) => { log(e.stack || e); process.exit(1); });

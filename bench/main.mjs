@@ -1,0 +1,96 @@
+// Runs every benchmark section as its own child process (bounded in time), gathers
+// their results, and writes bench/results.json and bench/RESULTS.md (or, with
+// --quick, bench/work/results-quick.json and bench/work/RESULTS-quick.md, so a smoke
+// run never overwrites the real results). Benchmarks report; nothing here asserts:
+// the exit status is 0 whenever the report was written.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BENCH, ROOT, WORK, parseArgs, log } from './lib/util.mjs';
+import { writeReport } from './report.mjs';
+
+const args = parseArgs();
+const QUICK = !!args.quick;
+const only = args.only ? String(args.only).split(',') : null;
+const q = QUICK ? ['--quick'] : [];
+
+// name, script, args, time limit (ms) full / quick
+const SECTIONS = [
+  ['weight', 'weight.mjs', [], 60000, 15000],
+  ['startupNode', 'startup-node.mjs', [], 90000, 10000],
+  ['nodeNdc', 'client-node.mjs', ['--stack', 'ndc'], 300000, 25000],
+  ['nodeWrtc', 'client-node.mjs', ['--stack', 'wrtc'], 300000, 0],
+  ['chromium', 'chromium.mjs', [], 240000, 25000],
+  ['server', 'server-load.mjs', [], 420000, 25000],
+];
+
+function runSection([name, script, extra, fullMs, quickMs]) {
+  const limit = QUICK ? quickMs : fullMs;
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const child = spawn(process.execPath, [path.join(BENCH, script), ...extra, ...q, '--timeout', String(limit - 2000)],
+      { stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    const timer = setTimeout(() => { log(`${name}: over its ${limit} ms limit, killed`); child.kill('SIGKILL'); }, limit);
+    child.on('exit', (code, sig) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+      const seconds = (Date.now() - t0) / 1000;
+      if (line) resolve({ ok: true, seconds, ...JSON.parse(line.slice('BENCH_RESULT '.length)) });
+      else resolve({ ok: false, seconds, error: `exited ${code ?? sig} without a result` });
+    });
+  });
+}
+
+function machine() {
+  const cpus = os.cpus();
+  let git = null;
+  try { git = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim(); } catch {}
+  let chromium = null;
+  try { chromium = execFileSync('/usr/bin/chromium', ['--version'], { timeout: 10000 }).toString().trim(); } catch {}
+  return {
+    date: new Date().toISOString(),
+    cpuModel: cpus[0]?.model || 'unknown',
+    cores: cpus.length,
+    memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    kernel: os.release(),
+    node: process.version,
+    chromium,
+    fdLimit: (() => { try { return execFileSync('sh', ['-c', 'ulimit -n']).toString().trim(); } catch { return null; } })(),
+    gitCommit: git,
+    mode: QUICK ? 'quick' : 'full',
+  };
+}
+
+async function main() {
+  fs.mkdirSync(WORK, { recursive: true });
+  // --report: rebuild RESULTS.md from an existing results.json, running nothing.
+  if (args.report) {
+    const src = typeof args.report === 'string' ? args.report : path.join(BENCH, 'results.json');
+    const results = JSON.parse(fs.readFileSync(src, 'utf8'));
+    const md = results.machine.mode === 'quick' ? path.join(WORK, 'RESULTS-quick.md') : path.join(BENCH, 'RESULTS.md');
+    fs.writeFileSync(md, writeReport(results));
+    log(`wrote ${path.relative(ROOT, md)} from ${path.relative(ROOT, src)}`);
+    return;
+  }
+  const t0 = Date.now();
+  const results = { machine: machine(), sections: {} };
+  for (const s of SECTIONS) {
+    const [name, , , , quickMs] = s;
+    if (only && !only.includes(name)) continue;
+    if (QUICK && !quickMs) { results.sections[name] = { ok: false, skipped: 'not in --quick' }; continue; }
+    log(`== ${name}`);
+    results.sections[name] = await runSection(s);
+    log(`== ${name} done in ${results.sections[name].seconds.toFixed(1)} s${results.sections[name].ok ? '' : `: ${results.sections[name].error}`}`);
+  }
+  results.machine.totalSeconds = (Date.now() - t0) / 1000;
+  const jsonPath = QUICK ? path.join(WORK, 'results-quick.json') : path.join(BENCH, 'results.json');
+  const mdPath = QUICK ? path.join(WORK, 'RESULTS-quick.md') : path.join(BENCH, 'RESULTS.md');
+  fs.writeFileSync(jsonPath, JSON.stringify(results, null, 1) + '\n');
+  fs.writeFileSync(mdPath, writeReport(results));
+  log(`wrote ${path.relative(ROOT, jsonPath)} and ${path.relative(ROOT, mdPath)} in ${results.machine.totalSeconds.toFixed(0)} s`);
+}
+
+main().then(() => process.exit(0), (e) => { log(e.stack || e); process.exit(1); });

@@ -1,0 +1,78 @@
+// Client weight: what a page downloads to get the library, raw, gzip -9 and brotli
+// (quality 11), for skymesh's dist/ (every .js/.mjs/.wasm file a page loads: the
+// script plus its .wasm; type declarations and maps are not downloaded and are not
+// counted) against the minified bundles of the alternatives, from node_modules.
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { ROOT, emit, log } from './lib/util.mjs';
+
+const TARGET_GZIP = 16 * 1024;
+
+function sizes(buf) {
+  return {
+    raw: buf.length,
+    gzip: zlib.gzipSync(buf, { level: 9 }).length,
+    brotli: zlib.brotliCompressSync(buf, {
+      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: buf.length },
+    }).length,
+  };
+}
+
+function measureFiles(files) {
+  const parts = files.map((f) => ({ file: path.relative(ROOT, f), ...sizes(fs.readFileSync(f)) }));
+  const total = { raw: 0, gzip: 0, brotli: 0 };
+  for (const p of parts) for (const k of Object.keys(total)) total[k] += p[k];
+  return { files: parts, total };
+}
+
+// Which dist/ files make up "the library a page loads". When dist/ holds several
+// builds (e.g. a UMD script and an ES module of the same code), the smallest
+// complete set is one loader plus the wasm it loads; count each variant separately.
+function skymeshVariants() {
+  const dist = path.join(ROOT, 'dist');
+  if (!fs.existsSync(dist)) return [];
+  const all = fs.readdirSync(dist, { recursive: true }).map((f) => path.join(dist, String(f)))
+    .filter((f) => fs.statSync(f).isFile());
+  const wasm = all.filter((f) => f.endsWith('.wasm'));
+  // Node-only entry wrappers (skymesh.node.mjs re-exports skymesh.js) are not what a
+  // page loads.
+  const loaders = all.filter((f) => /\.(m|c)?js$/.test(f) && !/\.node\.(m|c)?js$/.test(f));
+  return loaders.map((l) => {
+    // A loader that inlines the wasm (SINGLE_FILE) needs no separate .wasm.
+    const text = fs.readFileSync(l, 'utf8');
+    const inlined = /data:application\/octet-stream;base64,[A-Za-z0-9+/]{1000}/.test(text);
+    const needs = inlined ? [] : wasm.filter((w) => text.includes(path.basename(w)) || wasm.length === 1);
+    if (!inlined && !needs.length) return null;
+    return { name: `skymesh (${path.relative(ROOT, l)}${needs.length ? ' + ' + needs.map((w) => path.basename(w)).join(' + ') : ''})`, files: [l, ...needs], loader: path.relative(ROOT, l) };
+  }).filter(Boolean);
+}
+
+const OTHERS = [
+  ['peerjs 1.5.5 (peerjs.min.js)', 'node_modules/peerjs/dist/peerjs.min.js'],
+  ['simple-peer 9.11.1 (simplepeer.min.js)', 'node_modules/simple-peer/simplepeer.min.js'],
+  ['skylinkjs 0.6.37 (skylink.min.js)', 'node_modules/skylinkjs/publish/skylink.min.js'],
+  ['skylinkjs 0.6.37 (skylink.complete.min.js)', 'node_modules/skylinkjs/publish/skylink.complete.min.js'],
+];
+
+const result = { targetGzipBytes: TARGET_GZIP, libraries: [], notes: [] };
+const sk = skymeshVariants();
+if (!sk.length) result.notes.push('dist/ has no built module yet: skymesh weight not measured');
+for (const v of sk) result.libraries.push({ name: v.name, skymesh: true, loader: v.loader, ...measureFiles(v.files) });
+for (const [name, rel] of OTHERS) {
+  const f = path.join(ROOT, rel);
+  if (fs.existsSync(f)) result.libraries.push({ name, skymesh: false, ...measureFiles([f]) });
+  else result.notes.push(`${rel} missing (npm ci?)`);
+}
+// The headline skymesh figure: the smallest complete variant.
+const skys = result.libraries.filter((l) => l.skymesh).sort((a, b) => a.total.gzip - b.total.gzip);
+if (skys.length) {
+  const best = skys[0];
+  result.skymesh = { name: best.name, ...best.total, targetMet: best.total.gzip <= TARGET_GZIP };
+  result.ratios = {};
+  for (const o of result.libraries.filter((l) => !l.skymesh)) {
+    result.ratios[o.name] = { raw: best.total.raw / o.total.raw, gzip: best.total.gzip / o.total.gzip, brotli: best.total.brotli / o.total.brotli };
+  }
+}
+for (const l of result.libraries) log(`${l.name}: raw ${l.total.raw} gzip ${l.total.gzip} brotli ${l.total.brotli}`);
+emit(result);
