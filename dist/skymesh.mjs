@@ -1,0 +1,242 @@
+/*! skymesh 0.1.0 | MIT | peer-to-peer WebRTC rooms and chat, core in C/WebAssembly */
+var skyScriptUrl = import.meta.url;
+var SkymeshModule = (() => {
+  var _scriptDir = typeof document !== 'undefined' && document.currentScript ? document.currentScript.src : undefined;
+  
+  return (
+function(SkymeshModule) {
+  SkymeshModule = SkymeshModule || {};
+
+var Module=typeof SkymeshModule!="undefined"?SkymeshModule:{};var readyPromiseResolve,readyPromiseReject;Module["ready"]=new Promise(function(resolve,reject){readyPromiseResolve=resolve;readyPromiseReject=reject});var WebSocket=Module["WebSocket"]||globalThis.WebSocket;var skyPcs={};function skyOp(h,f){var e=skyPcs[h];if(e)e.q=e.q.then(function(){if(skyPcs[h]===e)return f(e.pc,e)}).catch(function(){})}function skyChannel(h){var e=skyPcs[h];if(!e||e.dc)return;var dc=e.dc=e.pc.createDataChannel("skymesh",{negotiated:true,id:0,ordered:true});dc.binaryType="arraybuffer";dc.bufferedAmountLowThreshold=65536;dc.onopen=function(){e.state(3,"open")};dc.onclose=function(){e.state(3,"closed")};dc.onerror=function(){e.state(3,"error")};dc.onbufferedamountlow=function(){if(skyPcs[h]===e)_sky_cb_channel_drain(h)};dc.onmessage=function(ev){if(skyPcs[h]!==e)return;if(typeof ev.data=="string"){skyStrings([ev.data],function(p,n){_sky_cb_channel_message(h,p,n,1)})}else{var u=new Uint8Array(ev.data),p=_malloc(u.length||1);HEAPU8.set(u,p);_sky_cb_channel_message(h,p,u.length,0);_free(p)}}}function skyStrings(strs,fn){var args=[];try{strs.forEach(function(s){var n=lengthBytesUTF8(s),p=_malloc(n+1);stringToUTF8(s,p,n+1);args.push(p,n)});return fn.apply(null,args)}finally{for(var i=0;i<args.length;i+=2)_free(args[i])}}Module["skyStrings"]=skyStrings;var moduleOverrides=Object.assign({},Module);var arguments_=[];var quit_=(status,toThrow)=>{throw toThrow};var ENVIRONMENT_IS_WEB=typeof window=="object";var ENVIRONMENT_IS_WORKER=typeof importScripts=="function";var ENVIRONMENT_IS_NODE=typeof process=="object"&&typeof process.versions=="object"&&typeof process.versions.node=="string";var scriptDirectory="";function locateFile(path){if(Module["locateFile"]){return Module["locateFile"](path,scriptDirectory)}return scriptDirectory+path}var read_,readAsync,readBinary,setWindowTitle;if(ENVIRONMENT_IS_WEB||ENVIRONMENT_IS_WORKER){if(ENVIRONMENT_IS_WORKER){scriptDirectory=self.location.href}else if(typeof document!="undefined"&&document.currentScript){scriptDirectory=document.currentScript.src}if(_scriptDir){scriptDirectory=_scriptDir}if(scriptDirectory.indexOf("blob:")!==0){scriptDirectory=scriptDirectory.substr(0,scriptDirectory.replace(/[?#].*/,"").lastIndexOf("/")+1)}else{scriptDirectory=""}{read_=(url=>{var xhr=new XMLHttpRequest;xhr.open("GET",url,false);xhr.send(null);return xhr.responseText});if(ENVIRONMENT_IS_WORKER){readBinary=(url=>{var xhr=new XMLHttpRequest;xhr.open("GET",url,false);xhr.responseType="arraybuffer";xhr.send(null);return new Uint8Array(xhr.response)})}readAsync=((url,onload,onerror)=>{var xhr=new XMLHttpRequest;xhr.open("GET",url,true);xhr.responseType="arraybuffer";xhr.onload=(()=>{if(xhr.status==200||xhr.status==0&&xhr.response){onload(xhr.response);return}onerror()});xhr.onerror=onerror;xhr.send(null)})}setWindowTitle=(title=>document.title=title)}else{}var out=console.log.bind(console);var err=console.warn.bind(console);Object.assign(Module,moduleOverrides);moduleOverrides=null;var wasmBinary;if(Module["wasmBinary"])wasmBinary=Module["wasmBinary"];var noExitRuntime=true;if(typeof WebAssembly!="object"){abort("no native wasm support detected")}var wasmMemory;var ABORT=false;var EXITSTATUS;var UTF8Decoder=new TextDecoder("utf8");function UTF8ToString(ptr,maxBytesToRead){if(!ptr)return"";var maxPtr=ptr+maxBytesToRead;for(var end=ptr;!(end>=maxPtr)&&HEAPU8[end];)++end;return UTF8Decoder.decode(HEAPU8.subarray(ptr,end))}function stringToUTF8Array(str,heap,outIdx,maxBytesToWrite){if(!(maxBytesToWrite>0))return 0;var startIdx=outIdx;var endIdx=outIdx+maxBytesToWrite-1;for(var i=0;i<str.length;++i){var u=str.charCodeAt(i);if(u>=55296&&u<=57343){var u1=str.charCodeAt(++i);u=65536+((u&1023)<<10)|u1&1023}if(u<=127){if(outIdx>=endIdx)break;heap[outIdx++]=u}else if(u<=2047){if(outIdx+1>=endIdx)break;heap[outIdx++]=192|u>>6;heap[outIdx++]=128|u&63}else if(u<=65535){if(outIdx+2>=endIdx)break;heap[outIdx++]=224|u>>12;heap[outIdx++]=128|u>>6&63;heap[outIdx++]=128|u&63}else{if(outIdx+3>=endIdx)break;heap[outIdx++]=240|u>>18;heap[outIdx++]=128|u>>12&63;heap[outIdx++]=128|u>>6&63;heap[outIdx++]=128|u&63}}heap[outIdx]=0;return outIdx-startIdx}function stringToUTF8(str,outPtr,maxBytesToWrite){return stringToUTF8Array(str,HEAPU8,outPtr,maxBytesToWrite)}function lengthBytesUTF8(str){var len=0;for(var i=0;i<str.length;++i){var u=str.charCodeAt(i);if(u>=55296&&u<=57343)u=65536+((u&1023)<<10)|str.charCodeAt(++i)&1023;if(u<=127)++len;else if(u<=2047)len+=2;else if(u<=65535)len+=3;else len+=4}return len}var buffer,HEAP8,HEAPU8,HEAP16,HEAPU16,HEAP32,HEAPU32,HEAPF32,HEAPF64;function updateGlobalBufferAndViews(buf){buffer=buf;Module["HEAP8"]=HEAP8=new Int8Array(buf);Module["HEAP16"]=HEAP16=new Int16Array(buf);Module["HEAP32"]=HEAP32=new Int32Array(buf);Module["HEAPU8"]=HEAPU8=new Uint8Array(buf);Module["HEAPU16"]=HEAPU16=new Uint16Array(buf);Module["HEAPU32"]=HEAPU32=new Uint32Array(buf);Module["HEAPF32"]=HEAPF32=new Float32Array(buf);Module["HEAPF64"]=HEAPF64=new Float64Array(buf)}var wasmTable;var __ATPRERUN__=[];var __ATINIT__=[];var __ATPOSTRUN__=[];var runtimeInitialized=false;var runtimeExited=false;var runtimeKeepaliveCounter=0;function keepRuntimeAlive(){return noExitRuntime||runtimeKeepaliveCounter>0}function preRun(){callRuntimeCallbacks(__ATPRERUN__)}function initRuntime(){runtimeInitialized=true;callRuntimeCallbacks(__ATINIT__)}function exitRuntime(){runtimeExited=true}function postRun(){callRuntimeCallbacks(__ATPOSTRUN__)}function addOnInit(cb){__ATINIT__.unshift(cb)}var runDependencies=0;var runDependencyWatcher=null;var dependenciesFulfilled=null;function addRunDependency(id){runDependencies++}function removeRunDependency(id){runDependencies--;if(runDependencies==0){if(runDependencyWatcher!==null){clearInterval(runDependencyWatcher);runDependencyWatcher=null}if(dependenciesFulfilled){var callback=dependenciesFulfilled;dependenciesFulfilled=null;callback()}}}Module["preloadedImages"]={};Module["preloadedAudios"]={};function abort(what){what="Aborted("+what+")";err(what);ABORT=true;EXITSTATUS=1;what+=". Build with -s ASSERTIONS=1 for more info.";var e=new WebAssembly.RuntimeError(what);readyPromiseReject(e);throw e}var dataURIPrefix="data:application/octet-stream;base64,";function isDataURI(filename){return filename.startsWith(dataURIPrefix)}var wasmBinaryFile;wasmBinaryFile="skymesh.wasm";if(!isDataURI(wasmBinaryFile)){wasmBinaryFile=locateFile(wasmBinaryFile)}function getBinary(file){try{if(file==wasmBinaryFile&&wasmBinary){return new Uint8Array(wasmBinary)}if(readBinary){return readBinary(file)}else{throw"both async and sync fetching of the wasm failed"}}catch(err){abort(err)}}function getBinaryPromise(){if(!wasmBinary&&(ENVIRONMENT_IS_WEB||ENVIRONMENT_IS_WORKER)){if(typeof fetch=="function"){return fetch(wasmBinaryFile,{credentials:"same-origin"}).then(function(response){if(!response["ok"]){throw"failed to load wasm binary file at '"+wasmBinaryFile+"'"}return response["arrayBuffer"]()}).catch(function(){return getBinary(wasmBinaryFile)})}}return Promise.resolve().then(function(){return getBinary(wasmBinaryFile)})}function createWasm(){var info={"a":asmLibraryArg};function receiveInstance(instance,module){var exports=instance.exports;Module["asm"]=exports;wasmMemory=Module["asm"]["w"];updateGlobalBufferAndViews(wasmMemory.buffer);wasmTable=Module["asm"]["E"];addOnInit(Module["asm"]["x"]);removeRunDependency("wasm-instantiate")}addRunDependency("wasm-instantiate");function receiveInstantiationResult(result){receiveInstance(result["instance"])}function instantiateArrayBuffer(receiver){return getBinaryPromise().then(function(binary){return WebAssembly.instantiate(binary,info)}).then(function(instance){return instance}).then(receiver,function(reason){err("failed to asynchronously prepare wasm: "+reason);abort(reason)})}function instantiateAsync(){if(!wasmBinary&&typeof WebAssembly.instantiateStreaming=="function"&&!isDataURI(wasmBinaryFile)&&typeof fetch=="function"){return fetch(wasmBinaryFile,{credentials:"same-origin"}).then(function(response){var result=WebAssembly.instantiateStreaming(response,info);return result.then(receiveInstantiationResult,function(reason){err("wasm streaming compile failed: "+reason);err("falling back to ArrayBuffer instantiation");return instantiateArrayBuffer(receiveInstantiationResult)})})}else{return instantiateArrayBuffer(receiveInstantiationResult)}}if(Module["instantiateWasm"]){try{var exports=Module["instantiateWasm"](info,receiveInstance);return exports}catch(e){err("Module.instantiateWasm callback failed with error: "+e);return false}}instantiateAsync().catch(readyPromiseReject);return{}}function sky_js_add_candidate(h,cand,len,mid,mid_len,mline){var c={candidate:UTF8ToString(cand,len),sdpMid:mid_len?UTF8ToString(mid,mid_len):"0",sdpMLineIndex:mline<0?0:mline};skyOp(h,function(pc){return pc.addIceCandidate(c).catch(function(){})})}function sky_js_dc_buffered(h){var e=skyPcs[h];return e&&e.dc?e.dc.bufferedAmount|0:0}function sky_js_dc_send(h,data,len){var e=skyPcs[h];try{e.dc.send(UTF8ToString(data,len));return 0}catch(err){return-1}}function sky_js_describe(h,type){skyOp(h,function(pc){if(!type)skyChannel(h);var make=!type?pc.createOffer():pc.signalingState=="have-remote-offer"?pc.createAnswer():null;var ld=pc.localDescription;if(!make&&!(ld&&ld.type=="answer"))return;var done=make?make.then(function(d){if(type||pc.signalingState!="have-local-offer")return pc.setLocalDescription(d)}):Promise.resolve();return done.then(function(){skyStrings([pc.localDescription.sdp],function(p,n){_sky_cb_local_description(h,type,p,n)})})})}function sky_js_emit(name,args,len){if(Module.onSkyEvent)Module.onSkyEvent(UTF8ToString(name),UTF8ToString(args,len))}function sky_js_fmt_double(d,buf,cap){var s=d!=d?"nan":d==Infinity?"inf":d==-Infinity?"-inf":String(d);stringToUTF8(s,buf,cap);return s.length}function sky_js_parse_double(s,len){return parseFloat(UTF8ToString(s,len))}function sky_js_pc_close(h){var e=skyPcs[h];delete skyPcs[h];if(e){try{e.dc&&e.dc.close()}catch(err){}try{e.pc.close()}catch(err){}}}function sky_js_pc_create(h,cfg,len){var RTC=Module.RTCPeerConnection||typeof RTCPeerConnection!="undefined"&&RTCPeerConnection;var pc;try{pc=new RTC(JSON.parse(UTF8ToString(cfg,len)))}catch(err){return-1}var e=skyPcs[h]={pc:pc,dc:null,q:Promise.resolve()};function state(kind,s){if(skyPcs[h]===e)skyStrings([s],function(p,n){_sky_cb_state(h,kind,p,n)})}e.state=state;pc.onicecandidate=function(ev){var c=ev.candidate;if(skyPcs[h]===e&&c&&c.candidate)skyStrings([c.candidate,c.sdpMid||""],function(p,n,m,mn){_sky_cb_ice_candidate(h,p,n,m,mn,c.sdpMLineIndex==null?-1:c.sdpMLineIndex)})};pc.onconnectionstatechange=function(){state(0,pc.connectionState)};pc.oniceconnectionstatechange=function(){state(1,pc.iceConnectionState)};pc.onsignalingstatechange=function(){state(2,pc.signalingState)};return 0}function sky_js_set_remote(h,type,sdp,len){var desc={type:type?"answer":"offer",sdp:UTF8ToString(sdp,len)};skyOp(h,function(pc){var rollback=!type&&pc.signalingState=="have-local-offer"?pc.setLocalDescription({type:"rollback"}):Promise.resolve();function ok(){skyChannel(h);_sky_cb_remote_set(h,1)}return rollback.then(function(){return pc.setRemoteDescription(desc)}).then(ok,function(){if(type&&pc.signalingState=="stable"&&pc.remoteDescription)ok();else _sky_cb_remote_set(h,0)})})}function callRuntimeCallbacks(callbacks){while(callbacks.length>0){var callback=callbacks.shift();if(typeof callback=="function"){callback(Module);continue}var func=callback.func;if(typeof func=="number"){if(callback.arg===undefined){getWasmTableEntry(func)()}else{getWasmTableEntry(func)(callback.arg)}}else{func(callback.arg===undefined?null:callback.arg)}}}function getWasmTableEntry(funcPtr){return wasmTable.get(funcPtr)}function handleException(e){if(e instanceof ExitStatus||e=="unwind"){return EXITSTATUS}quit_(1,e)}function _emscripten_clear_timeout(id){clearTimeout(id)}function _emscripten_get_heap_max(){return 2147483648}function emscripten_realloc_buffer(size){try{wasmMemory.grow(size-buffer.byteLength+65535>>>16);updateGlobalBufferAndViews(wasmMemory.buffer);return 1}catch(e){}}function _emscripten_resize_heap(requestedSize){var oldSize=HEAPU8.length;requestedSize=requestedSize>>>0;var maxHeapSize=_emscripten_get_heap_max();if(requestedSize>maxHeapSize){return false}let alignUp=(x,multiple)=>x+(multiple-x%multiple)%multiple;for(var cutDown=1;cutDown<=4;cutDown*=2){var overGrownHeapSize=oldSize*(1+.2/cutDown);overGrownHeapSize=Math.min(overGrownHeapSize,requestedSize+100663296);var newSize=Math.min(maxHeapSize,alignUp(Math.max(requestedSize,overGrownHeapSize),65536));var replacement=emscripten_realloc_buffer(newSize);if(replacement){return true}}return false}function callUserCallback(func,synchronous){if(runtimeExited||ABORT){return}if(synchronous){func();return}try{func()}catch(e){handleException(e)}}function _emscripten_set_timeout(cb,msecs,userData){return setTimeout(function(){callUserCallback(function(){getWasmTableEntry(cb)(userData)})},msecs)}var WS={sockets:[null],socketEvent:null};function _emscripten_websocket_close(socketId,code,reason){var socket=WS.sockets[socketId];if(!socket){return-3}var reasonStr=reason?UTF8ToString(reason):undefined;if(reason)socket.close(code||undefined,UTF8ToString(reason));else if(code)socket.close(code);else socket.close();return 0}function _emscripten_websocket_delete(socketId){var socket=WS.sockets[socketId];if(!socket){return-3}socket.onopen=socket.onerror=socket.onclose=socket.onmessage=null;delete WS.sockets[socket];return 0}function _emscripten_websocket_new(createAttributes){if(typeof WebSocket=="undefined"){return-1}if(!createAttributes){return-5}var createAttrs=createAttributes>>2;var url=UTF8ToString(HEAP32[createAttrs]);var protocols=HEAP32[createAttrs+1];var socket=protocols?new WebSocket(url,UTF8ToString(protocols).split(",")):new WebSocket(url);socket.binaryType="arraybuffer";var socketId=WS.sockets.length;WS.sockets[socketId]=socket;return socketId}function _emscripten_websocket_send_utf8_text(socketId,textData){var socket=WS.sockets[socketId];if(!socket){return-3}var str=UTF8ToString(textData);socket.send(str);return 0}function _emscripten_websocket_set_onclose_callback_on_thread(socketId,userData,callbackFunc,thread){if(!WS.socketEvent)WS.socketEvent=_malloc(1024);var socket=WS.sockets[socketId];if(!socket){return-3}socket.onclose=function(e){HEAPU32[WS.socketEvent>>2]=socketId;HEAPU32[WS.socketEvent+4>>2]=e.wasClean;HEAPU32[WS.socketEvent+8>>2]=e.code;stringToUTF8(e.reason,WS.socketEvent+10,512);getWasmTableEntry(callbackFunc)(0,WS.socketEvent,userData)};return 0}function _emscripten_websocket_set_onerror_callback_on_thread(socketId,userData,callbackFunc,thread){if(!WS.socketEvent)WS.socketEvent=_malloc(1024);var socket=WS.sockets[socketId];if(!socket){return-3}socket.onerror=function(e){HEAPU32[WS.socketEvent>>2]=socketId;getWasmTableEntry(callbackFunc)(0,WS.socketEvent,userData)};return 0}function _emscripten_websocket_set_onmessage_callback_on_thread(socketId,userData,callbackFunc,thread){if(!WS.socketEvent)WS.socketEvent=_malloc(1024);var socket=WS.sockets[socketId];if(!socket){return-3}socket.onmessage=function(e){HEAPU32[WS.socketEvent>>2]=socketId;if(typeof e.data=="string"){var len=lengthBytesUTF8(e.data)+1;var buf=_malloc(len);stringToUTF8(e.data,buf,len);HEAPU32[WS.socketEvent+12>>2]=1}else{var len=e.data.byteLength;var buf=_malloc(len);HEAP8.set(new Uint8Array(e.data),buf);HEAPU32[WS.socketEvent+12>>2]=0}HEAPU32[WS.socketEvent+4>>2]=buf;HEAPU32[WS.socketEvent+8>>2]=len;getWasmTableEntry(callbackFunc)(0,WS.socketEvent,userData);_free(buf)};return 0}function _emscripten_websocket_set_onopen_callback_on_thread(socketId,userData,callbackFunc,thread){if(!WS.socketEvent)WS.socketEvent=_malloc(1024);var socket=WS.sockets[socketId];if(!socket){return-3}socket.onopen=function(e){HEAPU32[WS.socketEvent>>2]=socketId;getWasmTableEntry(callbackFunc)(0,WS.socketEvent,userData)};return 0}function _exit(status){exit(status)}var asmLibraryArg={"b":_emscripten_clear_timeout,"k":_emscripten_resize_heap,"n":_emscripten_set_timeout,"e":_emscripten_websocket_close,"d":_emscripten_websocket_delete,"t":_emscripten_websocket_new,"o":_emscripten_websocket_send_utf8_text,"p":_emscripten_websocket_set_onclose_callback_on_thread,"q":_emscripten_websocket_set_onerror_callback_on_thread,"r":_emscripten_websocket_set_onmessage_callback_on_thread,"s":_emscripten_websocket_set_onopen_callback_on_thread,"a":_exit,"i":sky_js_add_candidate,"g":sky_js_dc_buffered,"h":sky_js_dc_send,"c":sky_js_describe,"f":sky_js_emit,"m":sky_js_fmt_double,"l":sky_js_parse_double,"u":sky_js_pc_close,"v":sky_js_pc_create,"j":sky_js_set_remote};var asm=createWasm();var ___wasm_call_ctors=Module["___wasm_call_ctors"]=function(){return(___wasm_call_ctors=Module["___wasm_call_ctors"]=Module["asm"]["x"]).apply(null,arguments)};var _sky_cb_local_description=Module["_sky_cb_local_description"]=function(){return(_sky_cb_local_description=Module["_sky_cb_local_description"]=Module["asm"]["y"]).apply(null,arguments)};var _sky_cb_remote_set=Module["_sky_cb_remote_set"]=function(){return(_sky_cb_remote_set=Module["_sky_cb_remote_set"]=Module["asm"]["z"]).apply(null,arguments)};var _sky_cb_ice_candidate=Module["_sky_cb_ice_candidate"]=function(){return(_sky_cb_ice_candidate=Module["_sky_cb_ice_candidate"]=Module["asm"]["A"]).apply(null,arguments)};var _sky_cb_state=Module["_sky_cb_state"]=function(){return(_sky_cb_state=Module["_sky_cb_state"]=Module["asm"]["B"]).apply(null,arguments)};var _sky_cb_channel_message=Module["_sky_cb_channel_message"]=function(){return(_sky_cb_channel_message=Module["_sky_cb_channel_message"]=Module["asm"]["C"]).apply(null,arguments)};var _sky_cb_channel_drain=Module["_sky_cb_channel_drain"]=function(){return(_sky_cb_channel_drain=Module["_sky_cb_channel_drain"]=Module["asm"]["D"]).apply(null,arguments)};var _sky_init=Module["_sky_init"]=function(){return(_sky_init=Module["_sky_init"]=Module["asm"]["F"]).apply(null,arguments)};var _free=Module["_free"]=function(){return(_free=Module["_free"]=Module["asm"]["G"]).apply(null,arguments)};var _malloc=Module["_malloc"]=function(){return(_malloc=Module["_malloc"]=Module["asm"]["H"]).apply(null,arguments)};var _sky_set_user_data=Module["_sky_set_user_data"]=function(){return(_sky_set_user_data=Module["_sky_set_user_data"]=Module["asm"]["I"]).apply(null,arguments)};var _sky_get_user_data=Module["_sky_get_user_data"]=function(){return(_sky_get_user_data=Module["_sky_get_user_data"]=Module["asm"]["J"]).apply(null,arguments)};var _sky_join=Module["_sky_join"]=function(){return(_sky_join=Module["_sky_join"]=Module["asm"]["K"]).apply(null,arguments)};var _sky_leave=Module["_sky_leave"]=function(){return(_sky_leave=Module["_sky_leave"]=Module["asm"]["L"]).apply(null,arguments)};var _sky_send_p2p=Module["_sky_send_p2p"]=function(){return(_sky_send_p2p=Module["_sky_send_p2p"]=Module["asm"]["M"]).apply(null,arguments)};var _sky_send_server=Module["_sky_send_server"]=function(){return(_sky_send_server=Module["_sky_send_server"]=Module["asm"]["N"]).apply(null,arguments)};var _sky_lock=Module["_sky_lock"]=function(){return(_sky_lock=Module["_sky_lock"]=Module["asm"]["O"]).apply(null,arguments)};var _sky_peer_info=Module["_sky_peer_info"]=function(){return(_sky_peer_info=Module["_sky_peer_info"]=Module["asm"]["P"]).apply(null,arguments)};var _sky_peers=Module["_sky_peers"]=function(){return(_sky_peers=Module["_sky_peers"]=Module["asm"]["Q"]).apply(null,arguments)};var _sky_self_id=Module["_sky_self_id"]=function(){return(_sky_self_id=Module["_sky_self_id"]=Module["asm"]["R"]).apply(null,arguments)};var _sky_room_name=Module["_sky_room_name"]=function(){return(_sky_room_name=Module["_sky_room_name"]=Module["asm"]["S"]).apply(null,arguments)};var _sky_state=Module["_sky_state"]=function(){return(_sky_state=Module["_sky_state"]=Module["asm"]["T"]).apply(null,arguments)};var _sky_close=Module["_sky_close"]=function(){return(_sky_close=Module["_sky_close"]=Module["asm"]["U"]).apply(null,arguments)};var _sky_strerror=Module["_sky_strerror"]=function(){return(_sky_strerror=Module["_sky_strerror"]=Module["asm"]["V"]).apply(null,arguments)};Module["UTF8ToString"]=UTF8ToString;Module["stringToUTF8"]=stringToUTF8;Module["lengthBytesUTF8"]=lengthBytesUTF8;var calledRun;function ExitStatus(status){this.name="ExitStatus";this.message="Program terminated with exit("+status+")";this.status=status}dependenciesFulfilled=function runCaller(){if(!calledRun)run();if(!calledRun)dependenciesFulfilled=runCaller};function run(args){args=args||arguments_;if(runDependencies>0){return}preRun();if(runDependencies>0){return}function doRun(){if(calledRun)return;calledRun=true;Module["calledRun"]=true;if(ABORT)return;initRuntime();readyPromiseResolve(Module);postRun()}{doRun()}}Module["run"]=run;function exit(status,implicit){EXITSTATUS=status;if(keepRuntimeAlive()){}else{exitRuntime()}procExit(status)}function procExit(code){EXITSTATUS=code;if(!keepRuntimeAlive()){ABORT=true}quit_(code,new ExitStatus(code))}run();
+
+
+  return SkymeshModule.ready
+}
+);
+})();
+var skyIsNode = typeof process == 'object' && !!(process.versions && process.versions.node) &&
+typeof window == 'undefined';
+function skyError(code, message) {
+var e = new Error(message);
+e.code = code;
+return e;
+}
+function skySignalingUrl(server) {
+var u = new URL(server);
+var scheme = {'http:': 'ws:', 'https:': 'wss:', 'ws:': 'ws:', 'wss:': 'wss:'}[u.protocol];
+if (!scheme) throw new TypeError('roomServer must be an http(s):// or ws(s):// URL');
+var path = u.pathname.replace(/\/+$/, '');
+if (!/\/signaling$/.test(path)) path += '/signaling';
+return scheme + '//' + u.host + path;
+}
+function Skyway(options) {
+if (!(this instanceof Skyway)) return new Skyway(options);
+var self = this, o = options || {};
+self._l = {};           // event name -> listeners
+self._cb = {_join: [], _leave: []}; // callbacks waiting for C completions
+self._pending = [];     // calls made before the module loaded
+self._initCb = null;
+self._inited = false;
+self._m = null;
+var mod = {
+WebSocket: o.WebSocket || globalThis.WebSocket,
+RTCPeerConnection: o.RTCPeerConnection || globalThis.RTCPeerConnection,
+onSkyEvent: function(name, json) { self._dispatch(name, JSON.parse(json)); },
+locateFile: o.locateFile || function(path, prefix) {
+return skyScriptUrl ? new URL(path, skyScriptUrl).href : prefix + path;
+}
+};
+if (o.wasmBinary) mod.wasmBinary = o.wasmBinary;
+else if (skyIsNode && typeof __dirname == 'string') {
+void 0;
+}
+self.ready = SkymeshModule(mod).then(function(m) {
+self._m = m;
+var calls = self._pending;
+self._pending = null;
+calls.forEach(function(f) { // a queued call that fails is reported, not fatal
+try { f(); } catch (e) { if (typeof console != 'undefined') console.error(e); }
+});
+return self;
+});
+}
+var P = Skyway.prototype;
+P.READY_STATE_CHANGE = {INIT: 0, LOADING: 1, COMPLETED: 2, ERROR: -1};
+P.DATA_CHANNEL_STATE = {CONNECTING: 'connecting', OPEN: 'open', CLOSING: 'closing', CLOSED: 'closed', ERROR: 'error'};
+P.HANDSHAKE_PROGRESS = {ENTER: 'enter', WELCOME: 'welcome', OFFER: 'offer', ANSWER: 'answer', ERROR: 'error'};
+P.SYSTEM_ACTION = {WARNING: 'warning', REJECT: 'reject'};
+P._later = function(f) {
+if (this._pending) this._pending.push(f);
+else f();
+};
+P._call = function(name) {
+var m = this._m, args = [].slice.call(arguments, 1), strs = [], at = [];
+args.forEach(function(a, i) { if (typeof a == 'string') { at.push(i); strs.push(a); } });
+return m.skyStrings(strs, function() {
+var ptrs = arguments, out = [];
+args.forEach(function(a, i) {
+var k = at.indexOf(i);
+if (k >= 0) out.push(ptrs[2 * k], ptrs[2 * k + 1]);
+else if (a === null) out.push(0, 0);
+else out.push(a);
+});
+return m['_' + name].apply(null, out);
+});
+};
+P._text = function(name) { // C-owned text result, copied at once
+var p = this._call.apply(this, arguments);
+return p ? this._m.UTF8ToString(p) : null;
+};
+P._check = function(rc) {
+if (rc >= 0) return;
+var codes = {'-1': 'invalid_argument', '-2': 'wrong_state', '-3': 'out_of_memory', '-4': 'too_large',
+'-5': 'queue_full', '-6': 'unknown_peer'};
+throw skyError(codes[rc] || 'error', 'skymesh: ' + this._m.UTF8ToString(this._m._sky_strerror(rc)));
+};
+P._dispatch = function(name, args) {
+if (name == 'readyStateChange' && (args[0] == 2 || args[0] == -1) && this._initCb) {
+var cb = this._initCb;
+this._initCb = null;
+this._safe(cb, args[0] == 2 ? [null, {serverUrl: this._url}] : [args[1], null]);
+}
+if (name == '_join' || name == '_leave') {
+var f = this._cb[name].shift();
+if (f) this._safe(f, args);
+return;
+}
+(this._l[name] || []).slice().forEach(function(fn) { this._safe(fn, args); }, this);
+};
+P._safe = function(fn, args) {
+try {
+fn.apply(this, args);
+} catch (e) {
+if (typeof console != 'undefined') console.error('skymesh: listener threw', e);
+}
+};
+P.on = function(event, fn) {
+if (typeof fn != 'function') throw new TypeError('on(event, fn): fn must be a function');
+(this._l[event] = this._l[event] || []).push(fn);
+return this;
+};
+P.off = function(event, fn) {
+if (!fn) delete this._l[event];
+else this._l[event] = (this._l[event] || []).filter(function(g) { return g !== fn && g._fn !== fn; });
+return this;
+};
+P.once = function(event, fn) {
+var self = this;
+function g() { self.off(event, g); fn.apply(this, arguments); }
+g._fn = fn;
+return this.on(event, g);
+};
+P.init = function(options, callback) {
+var o = typeof options == 'string' ? {appKey: options} : options || {};
+var key = o.appKey || o.apiKey;
+if (typeof key != 'string' || !key) throw new TypeError('init(): an appKey (apiKey) string is required');
+var server = o.roomServer;
+if (!server) {
+if (typeof location == 'undefined' || !/^https?:/.test(location.protocol)) {
+throw new TypeError('init(): roomServer is required outside a web page');
+}
+server = location.origin + '/';
+}
+var url = this._url = skySignalingUrl(server);
+var ice = JSON.stringify(o.iceServers || []);
+var room = o.defaultRoom ? String(o.defaultRoom) : key;
+var self = this;
+self._inited = true;
+self._initCb = typeof callback == 'function' ? callback : null;
+self._later(function() {
+var rc = self._call('sky_init', url, key, ice, room);
+if (rc < 0 && self._initCb) {
+self._initCb = null;
+self._safe(callback, [skyError('init_failed', 'skymesh: init failed'), null]);
+}
+});
+};
+P.setUserData = function(data) {
+var json = JSON.stringify(data === undefined ? {} : data);
+if (json === undefined) throw new TypeError('setUserData(): data must be JSON-serialisable');
+var self = this;
+if (!self._m) self._pendingUserData = data;
+self._later(function() { self._check(self._call('sky_set_user_data', json)); });
+};
+P.getUserData = function() {
+if (!this._m) return this._pendingUserData === undefined ? {} : this._pendingUserData;
+return JSON.parse(this._text('sky_get_user_data'));
+};
+P.joinRoom = function(room, options, callback) {
+var a = [].slice.call(arguments);
+callback = typeof a[a.length - 1] == 'function' ? a.pop() : null;
+room = typeof a[0] == 'string' ? a.shift() : null;
+options = a[0] || {};
+if (a.length > 1 || typeof options != 'object') throw new TypeError('joinRoom([room], [options], [callback])');
+if (!this._inited) {
+var err = skyError('not_initialised', 'skymesh: call init() before joinRoom()');
+if (callback) return callback(err, null);
+throw err;
+}
+var self = this;
+if (options.userData !== undefined) self.setUserData(options.userData);
+self._later(function() {
+var rc = self._call('sky_join', room || null);
+if (rc < 0) {
+var e = skyError(rc == -1 ? 'invalid_room' : 'wrong_state', 'skymesh: joinRoom: ' +
+self._m.UTF8ToString(self._m._sky_strerror(rc)));
+if (callback) self._safe(callback, [e, null]);
+else if (typeof console != 'undefined') console.error(e);
+return;
+}
+self._cb._join.push(callback);
+});
+};
+P.leaveRoom = function(callback) {
+var self = this;
+callback = typeof callback == 'function' ? callback : null;
+self._later(function() {
+var rc = self._m._sky_leave();
+if (rc < 0) {
+if (callback) self._safe(callback, [skyError('not_in_room', 'skymesh: not in a room'), null]);
+return;
+}
+self._cb._leave.push(callback);
+});
+};
+function skyContent(message) {
+var json = JSON.stringify(message);
+if (json === undefined) throw new TypeError('message must be JSON-serialisable');
+return json;
+}
+P.sendP2PMessage = function(message, target) {
+var json = skyContent(message);
+var targets = target == null ? null : JSON.stringify(Array.isArray(target) ? target : [target]);
+if (!this._m) throw skyError('wrong_state', 'skymesh: not in a room');
+this._check(this._call('sky_send_p2p', json, targets));
+};
+P.sendMessage = function(message, target) {
+var json = skyContent(message);
+if (target != null && typeof target != 'string') throw new TypeError('sendMessage(): targetPeerId must be a string');
+if (!this._m) throw skyError('wrong_state', 'skymesh: not in a room');
+this._check(this._call('sky_send_server', json, target == null ? null : target));
+};
+P.getPeerInfo = function(peerId) {
+if (!this._m) return null;
+var t = this._text('sky_peer_info', peerId == null ? null : String(peerId));
+return t && JSON.parse(t);
+};
+P.getPeersInRoom = function() {
+return this._m ? JSON.parse(this._text('sky_peers')) : {};
+};
+P.lockRoom = function() { this._lock(1); };
+P.unlockRoom = function() { this._lock(0); };
+P._lock = function(on) {
+if (!this._m) throw skyError('wrong_state', 'skymesh: not in a room');
+this._check(this._m._sky_lock(on));
+};
+P.close = function() {
+var self = this;
+self._inited = false;
+self._later(function() { self._m._sky_close(); });
+};
+export default Skyway;
+export { Skyway };

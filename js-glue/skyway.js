@@ -1,0 +1,270 @@
+// The public API: a thin SkywayJS-compatible class over the WASM module.
+// State lives in C; this file forwards calls and turns the module's one event
+// channel (Module.onSkyEvent(name, jsonArgs)) into on/off/once listeners.
+// Assembled into dist/ after the emscripten factory `SkymeshModule`;
+// `skyScriptUrl` is the URL of the script that holds this code ('' if unknown).
+/* global SkymeshModule, skyScriptUrl */
+
+var skyIsNode = typeof process == 'object' && !!(process.versions && process.versions.node) &&
+  typeof window == 'undefined';
+
+function skyError(code, message) {
+  var e = new Error(message);
+  e.code = code;
+  return e;
+}
+
+// signaling URL from a roomServer (http(s)://, ws(s)://, with or without a path)
+function skySignalingUrl(server) {
+  var u = new URL(server);
+  var scheme = {'http:': 'ws:', 'https:': 'wss:', 'ws:': 'ws:', 'wss:': 'wss:'}[u.protocol];
+  if (!scheme) throw new TypeError('roomServer must be an http(s):// or ws(s):// URL');
+  var path = u.pathname.replace(/\/+$/, '');
+  if (!/\/signaling$/.test(path)) path += '/signaling';
+  return scheme + '//' + u.host + path;
+}
+
+function Skyway(options) {
+  if (!(this instanceof Skyway)) return new Skyway(options);
+  var self = this, o = options || {};
+  self._l = {};           // event name -> listeners
+  self._cb = {_join: [], _leave: []}; // callbacks waiting for C completions
+  self._pending = [];     // calls made before the module loaded
+  self._initCb = null;
+  self._inited = false;
+  self._m = null;
+  var mod = {
+    WebSocket: o.WebSocket || globalThis.WebSocket,
+    RTCPeerConnection: o.RTCPeerConnection || globalThis.RTCPeerConnection,
+    onSkyEvent: function(name, json) { self._dispatch(name, JSON.parse(json)); },
+    locateFile: o.locateFile || function(path, prefix) {
+      return skyScriptUrl ? new URL(path, skyScriptUrl).href : prefix + path;
+    }
+  };
+  if (o.wasmBinary) mod.wasmBinary = o.wasmBinary;
+  else if (skyIsNode && typeof __dirname == 'string') {
+    // Node's fetch cannot load the .wasm by path under emscripten 3.1.6.
+    mod.wasmBinary = require('fs').readFileSync(require('path').join(__dirname, 'skymesh.wasm'));
+  }
+  self.ready = SkymeshModule(mod).then(function(m) {
+    self._m = m;
+    var calls = self._pending;
+    self._pending = null;
+    calls.forEach(function(f) { // a queued call that fails is reported, not fatal
+      try { f(); } catch (e) { if (typeof console != 'undefined') console.error(e); }
+    });
+    return self;
+  });
+}
+
+var P = Skyway.prototype;
+
+P.READY_STATE_CHANGE = {INIT: 0, LOADING: 1, COMPLETED: 2, ERROR: -1};
+P.DATA_CHANNEL_STATE = {CONNECTING: 'connecting', OPEN: 'open', CLOSING: 'closing', CLOSED: 'closed', ERROR: 'error'};
+P.HANDSHAKE_PROGRESS = {ENTER: 'enter', WELCOME: 'welcome', OFFER: 'offer', ANSWER: 'answer', ERROR: 'error'};
+P.SYSTEM_ACTION = {WARNING: 'warning', REJECT: 'reject'};
+
+// Runs f now if the module is loaded, else once it is.
+P._later = function(f) {
+  if (this._pending) this._pending.push(f);
+  else f();
+};
+
+// Calls an exported C function; strings go in as UTF-8 pointer + length (JS
+// allocates and frees, C copies), null as (0, 0).
+P._call = function(name) {
+  var m = this._m, args = [].slice.call(arguments, 1), strs = [], at = [];
+  args.forEach(function(a, i) { if (typeof a == 'string') { at.push(i); strs.push(a); } });
+  return m.skyStrings(strs, function() {
+    var ptrs = arguments, out = [];
+    args.forEach(function(a, i) {
+      var k = at.indexOf(i);
+      if (k >= 0) out.push(ptrs[2 * k], ptrs[2 * k + 1]);
+      else if (a === null) out.push(0, 0);
+      else out.push(a);
+    });
+    return m['_' + name].apply(null, out);
+  });
+};
+
+P._text = function(name) { // C-owned text result, copied at once
+  var p = this._call.apply(this, arguments);
+  return p ? this._m.UTF8ToString(p) : null;
+};
+
+P._check = function(rc) {
+  if (rc >= 0) return;
+  var codes = {'-1': 'invalid_argument', '-2': 'wrong_state', '-3': 'out_of_memory', '-4': 'too_large',
+    '-5': 'queue_full', '-6': 'unknown_peer'};
+  throw skyError(codes[rc] || 'error', 'skymesh: ' + this._m.UTF8ToString(this._m._sky_strerror(rc)));
+};
+
+P._dispatch = function(name, args) {
+  if (name == 'readyStateChange' && (args[0] == 2 || args[0] == -1) && this._initCb) {
+    var cb = this._initCb;
+    this._initCb = null;
+    this._safe(cb, args[0] == 2 ? [null, {serverUrl: this._url}] : [args[1], null]);
+  }
+  if (name == '_join' || name == '_leave') {
+    var f = this._cb[name].shift();
+    if (f) this._safe(f, args);
+    return;
+  }
+  (this._l[name] || []).slice().forEach(function(fn) { this._safe(fn, args); }, this);
+};
+
+// A listener that throws is reported and does not stop the others.
+P._safe = function(fn, args) {
+  try {
+    fn.apply(this, args);
+  } catch (e) {
+    if (typeof console != 'undefined') console.error('skymesh: listener threw', e);
+  }
+};
+
+P.on = function(event, fn) {
+  if (typeof fn != 'function') throw new TypeError('on(event, fn): fn must be a function');
+  (this._l[event] = this._l[event] || []).push(fn);
+  return this;
+};
+
+P.off = function(event, fn) {
+  if (!fn) delete this._l[event];
+  else this._l[event] = (this._l[event] || []).filter(function(g) { return g !== fn && g._fn !== fn; });
+  return this;
+};
+
+P.once = function(event, fn) {
+  var self = this;
+  function g() { self.off(event, g); fn.apply(this, arguments); }
+  g._fn = fn;
+  return this.on(event, g);
+};
+
+// init(appKey | {appKey|apiKey, defaultRoom, roomServer, iceServers}, [callback(error, success)])
+P.init = function(options, callback) {
+  var o = typeof options == 'string' ? {appKey: options} : options || {};
+  var key = o.appKey || o.apiKey;
+  if (typeof key != 'string' || !key) throw new TypeError('init(): an appKey (apiKey) string is required');
+  var server = o.roomServer;
+  if (!server) {
+    if (typeof location == 'undefined' || !/^https?:/.test(location.protocol)) {
+      throw new TypeError('init(): roomServer is required outside a web page');
+    }
+    server = location.origin + '/';
+  }
+  var url = this._url = skySignalingUrl(server);
+  var ice = JSON.stringify(o.iceServers || []);
+  var room = o.defaultRoom ? String(o.defaultRoom) : key;
+  var self = this;
+  self._inited = true;
+  self._initCb = typeof callback == 'function' ? callback : null;
+  self._later(function() {
+    var rc = self._call('sky_init', url, key, ice, room);
+    if (rc < 0 && self._initCb) {
+      self._initCb = null;
+      self._safe(callback, [skyError('init_failed', 'skymesh: init failed'), null]);
+    }
+  });
+};
+
+P.setUserData = function(data) {
+  var json = JSON.stringify(data === undefined ? {} : data);
+  if (json === undefined) throw new TypeError('setUserData(): data must be JSON-serialisable');
+  var self = this;
+  if (!self._m) self._pendingUserData = data;
+  self._later(function() { self._check(self._call('sky_set_user_data', json)); });
+};
+
+P.getUserData = function() {
+  if (!this._m) return this._pendingUserData === undefined ? {} : this._pendingUserData;
+  return JSON.parse(this._text('sky_get_user_data'));
+};
+
+// joinRoom([room], [options {userData}], [callback(error, {room, peerId, peerInfo})])
+P.joinRoom = function(room, options, callback) {
+  var a = [].slice.call(arguments);
+  callback = typeof a[a.length - 1] == 'function' ? a.pop() : null;
+  room = typeof a[0] == 'string' ? a.shift() : null;
+  options = a[0] || {};
+  if (a.length > 1 || typeof options != 'object') throw new TypeError('joinRoom([room], [options], [callback])');
+  if (!this._inited) {
+    var err = skyError('not_initialised', 'skymesh: call init() before joinRoom()');
+    if (callback) return callback(err, null);
+    throw err;
+  }
+  var self = this;
+  if (options.userData !== undefined) self.setUserData(options.userData);
+  self._later(function() {
+    var rc = self._call('sky_join', room || null);
+    if (rc < 0) {
+      var e = skyError(rc == -1 ? 'invalid_room' : 'wrong_state', 'skymesh: joinRoom: ' +
+        self._m.UTF8ToString(self._m._sky_strerror(rc)));
+      if (callback) self._safe(callback, [e, null]);
+      else if (typeof console != 'undefined') console.error(e);
+      return;
+    }
+    self._cb._join.push(callback);
+  });
+};
+
+// leaveRoom([callback(error, {peerId, previousRoom})])
+P.leaveRoom = function(callback) {
+  var self = this;
+  callback = typeof callback == 'function' ? callback : null;
+  self._later(function() {
+    var rc = self._m._sky_leave();
+    if (rc < 0) {
+      if (callback) self._safe(callback, [skyError('not_in_room', 'skymesh: not in a room'), null]);
+      return;
+    }
+    self._cb._leave.push(callback);
+  });
+};
+
+function skyContent(message) {
+  var json = JSON.stringify(message);
+  if (json === undefined) throw new TypeError('message must be JSON-serialisable');
+  return json;
+}
+
+// sendP2PMessage(message, [targetPeerId | [ids]]): over the data channels.
+P.sendP2PMessage = function(message, target) {
+  var json = skyContent(message);
+  var targets = target == null ? null : JSON.stringify(Array.isArray(target) ? target : [target]);
+  if (!this._m) throw skyError('wrong_state', 'skymesh: not in a room');
+  this._check(this._call('sky_send_p2p', json, targets));
+};
+
+// sendMessage(message, [targetPeerId]): through the signaling server.
+P.sendMessage = function(message, target) {
+  var json = skyContent(message);
+  if (target != null && typeof target != 'string') throw new TypeError('sendMessage(): targetPeerId must be a string');
+  if (!this._m) throw skyError('wrong_state', 'skymesh: not in a room');
+  this._check(this._call('sky_send_server', json, target == null ? null : target));
+};
+
+P.getPeerInfo = function(peerId) {
+  if (!this._m) return null;
+  var t = this._text('sky_peer_info', peerId == null ? null : String(peerId));
+  return t && JSON.parse(t);
+};
+
+// {peerId: peerInfo} of everyone in the room, self included.
+P.getPeersInRoom = function() {
+  return this._m ? JSON.parse(this._text('sky_peers')) : {};
+};
+
+P.lockRoom = function() { this._lock(1); };
+P.unlockRoom = function() { this._lock(0); };
+P._lock = function(on) {
+  if (!this._m) throw skyError('wrong_state', 'skymesh: not in a room');
+  this._check(this._m._sky_lock(on));
+};
+
+// Leaves the room, closes every connection and the signaling socket.
+P.close = function() {
+  var self = this;
+  self._inited = false;
+  self._later(function() { self._m._sky_close(); });
+};

@@ -1,0 +1,176 @@
+/* The skymesh client core: the room state machine and the per-peer state
+ * machines, with no knowledge of the browser.
+ *
+ * Everything the client does to the outside world goes through sky_client_ops
+ * (a vtable plus one user pointer, libuv-style); everything the outside world
+ * tells it arrives through the sky_client_on_* functions. The WASM layer wires
+ * the ops to emscripten/websocket.h and the EM_JS WebRTC bridge; the unit tests
+ * wire them to a fake that records calls.
+ *
+ * Room states:  idle -> connecting -> authenticated <-> joining -> in_room
+ *               in_room -> leaving -> authenticated;  any -> error (fatal)
+ * Peer states:  new -> offering | answering -> connected <-> disconnected -> closed
+ *
+ * Events for the API layer are emitted as (name, JSON array of the listener's
+ * arguments), e.g. ("peerJoined", ["ab..", {peerInfo}, false]). Names starting
+ * with '_' are internal completions for the API layer ("_join", "_leave").
+ * Events are queued while the core runs and delivered when the outermost call
+ * returns, so a listener may call back into the client safely.
+ *
+ * Strings: every const char * argument is borrowed for the duration of the
+ * call; the core copies what it keeps. Strings handed to ops are borrowed by
+ * the op for the duration of the call.
+ */
+#ifndef SKYMESH_CLIENT_H
+#define SKYMESH_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sky_client sky_client;
+
+typedef enum sky_room_state {
+  SKY_ROOM_IDLE = 0,
+  SKY_ROOM_CONNECTING,    /* socket opening, hello sent (or queued) */
+  SKY_ROOM_AUTHENTICATED, /* welcome received: we have a peer id */
+  SKY_ROOM_JOINING,       /* join sent */
+  SKY_ROOM_IN_ROOM,       /* joined received */
+  SKY_ROOM_LEAVING,       /* leave sent */
+  SKY_ROOM_ERROR          /* fatal server error or lost socket; init() again */
+} sky_room_state;
+
+typedef enum sky_peer_state {
+  SKY_PEER_NEW = 0,
+  SKY_PEER_OFFERING,
+  SKY_PEER_ANSWERING,
+  SKY_PEER_CONNECTED,    /* data channel open */
+  SKY_PEER_DISCONNECTED, /* ICE disconnected, may recover */
+  SKY_PEER_CLOSED
+} sky_peer_state;
+
+typedef enum sky_sdp_type { SKY_SDP_OFFER = 0, SKY_SDP_ANSWER = 1 } sky_sdp_type;
+
+/* Kinds of state change reported by sky_client_on_pc_state. */
+typedef enum sky_pc_state_kind {
+  SKY_PCS_CONNECTION = 0, /* RTCPeerConnection.connectionState */
+  SKY_PCS_ICE = 1,        /* iceConnectionState */
+  SKY_PCS_SIGNALING = 2,  /* signalingState */
+  SKY_PCS_CHANNEL = 3     /* RTCDataChannel.readyState, plus "error" */
+} sky_pc_state_kind;
+
+/* API error codes (negative). sky_client_strerror names them. */
+enum {
+  SKY_OK = 0,
+  SKY_E_ARG = -1,          /* bad argument (not JSON, bad room name, unknown target ...) */
+  SKY_E_STATE = -2,        /* wrong time: not initialised / not in a room */
+  SKY_E_NOMEM = -3,
+  SKY_E_TOO_LARGE = -4,    /* message or user data above the limits */
+  SKY_E_QUEUE_FULL = -5,   /* a peer's send queue is full (slow receiver) */
+  SKY_E_UNKNOWN_PEER = -6  /* target peer not in the room */
+};
+
+/* Operations the core asks of its environment. Handles are ints chosen by the
+ * core (> 0). All ops are asynchronous: results come back via sky_client_on_*. */
+typedef struct sky_client_ops {
+  /* Signaling socket. open: start connecting to url (result: on_socket_open or
+   * on_socket_close). send: called only while open; text is NUL-terminated. */
+  int (*socket_open)(void *user, const char *url);
+  int (*socket_send)(void *user, const char *text, size_t len);
+  void (*socket_close)(void *user);
+  /* Peer connection `pc` with one negotiated, reliable, ordered data channel.
+   * config_json: {"iceServers":[...]} */
+  int (*pc_create)(void *user, int pc, const char *config_json);
+  void (*pc_close)(void *user, int pc);
+  void (*pc_create_offer)(void *user, int pc);  /* -> on_local_description */
+  void (*pc_create_answer)(void *user, int pc); /* -> on_local_description */
+  /* -> on_remote_description_set. An offer while a local offer is pending is a
+   * rollback (the polite side of a glare). */
+  void (*pc_set_remote)(void *user, int pc, sky_sdp_type type, const char *sdp);
+  void (*pc_add_candidate)(void *user, int pc, const char *candidate, const char *sdp_mid,
+                           int sdp_mline_index);
+  /* Sends one text frame on pc's data channel; 0 on success. */
+  int (*dc_send)(void *user, int pc, const char *data, size_t len);
+  size_t (*dc_buffered)(void *user, int pc);
+  /* One-shot timer: call sky_client_on_timer after ms; 0 cancels. */
+  void (*set_timer)(void *user, uint32_t ms);
+  /* One event for the API layer: name and a JSON array of arguments. */
+  void (*emit)(void *user, const char *name, const char *args_json);
+} sky_client_ops;
+
+/* Bytes queued on a data channel above which the core stops sending. */
+#define SKY_DC_HIGH_WATER (256 * 1024)
+/* Bytes a peer's send queue may hold in C before sends fail with QUEUE_FULL. */
+#define SKY_PEER_QUEUE_MAX (4 * 1024 * 1024)
+/* ICE candidates held per peer while its remote description is not set. */
+#define SKY_PEER_CANDIDATES_MAX 64
+/* Signaling frames held while the socket is not open. */
+#define SKY_OUTBOX_MAX 256
+/* Fresh connections tried with one peer after failed handshakes. */
+#define SKY_PEER_RESTARTS_MAX 3
+/* Retry period while a channel is above its high-water mark. */
+#define SKY_FLUSH_RETRY_MS 50
+
+sky_client *sky_client_new(const sky_client_ops *ops, void *user);
+/* Closes everything without emitting events and frees the client. */
+void sky_client_free(sky_client *c);
+
+/* Connects to the signaling server at url and authenticates with app_key.
+ * ice_servers_json: a JSON array of RTCIceServer, NULL for none. Allowed in
+ * idle or error; returns SKY_E_STATE otherwise. */
+int sky_client_init(sky_client *c, const char *url, const char *app_key, const char *ice_servers_json);
+/* Replaces own user data (JSON text). Sent at once when authenticated, and with
+ * every later join. Emits peerUpdated for self. */
+int sky_client_set_user_data(sky_client *c, const char *json);
+/* Own user data as compact JSON ("{}" when never set). Borrowed. */
+const char *sky_client_user_data(const sky_client *c);
+/* Joins room (NULL: the default room given to sky_client_set_default_room).
+ * Before welcome: remembered and sent on welcome. In a room: leaves first. */
+int sky_client_join(sky_client *c, const char *room);
+void sky_client_set_default_room(sky_client *c, const char *room);
+int sky_client_leave(sky_client *c);
+/* Sends content (JSON text) on the data channels: to targets_json (a JSON array
+ * of peer ids, private) or to every peer in the room when NULL. Echoes an
+ * incomingMessage with isSelf true. */
+int sky_client_send_p2p(sky_client *c, const char *content_json, const char *targets_json);
+/* Sends content through the server, to target (private) or the whole room. */
+int sky_client_send_server(sky_client *c, const char *content_json, const char *target);
+int sky_client_lock(sky_client *c, bool locked);
+/* peerInfo of peer_id (NULL or own id: self) as malloc'd JSON; NULL when unknown. */
+char *sky_client_peer_info(sky_client *c, const char *peer_id);
+/* Every peer in the room, as malloc'd JSON {"id": peerInfo, ...} (self included). */
+char *sky_client_peers(sky_client *c);
+/* Leaves, closes every peer connection and the socket; back to idle. */
+void sky_client_close(sky_client *c);
+
+sky_room_state sky_client_room_state(const sky_client *c);
+const char *sky_client_room_state_name(sky_room_state s);
+const char *sky_client_peer_id(const sky_client *c); /* "" before welcome */
+const char *sky_client_room(const sky_client *c);    /* "" when not in a room */
+size_t sky_client_peer_count(const sky_client *c);
+/* State of a peer; SKY_PEER_CLOSED when unknown. */
+sky_peer_state sky_client_peer_state(const sky_client *c, const char *peer_id);
+const char *sky_client_peer_state_name(sky_peer_state s);
+/* Peer connection handle of a peer, 0 when none. */
+int sky_client_peer_handle(const sky_client *c, const char *peer_id);
+const char *sky_client_strerror(int code);
+
+/* ---- events in ---------------------------------------------------------- */
+void sky_client_on_socket_open(sky_client *c);
+void sky_client_on_socket_close(sky_client *c, int code, const char *reason);
+void sky_client_on_socket_error(sky_client *c);
+void sky_client_on_socket_text(sky_client *c, const char *data, size_t len);
+
+void sky_client_on_local_description(sky_client *c, int pc, sky_sdp_type type, const char *sdp,
+                                     size_t len);
+void sky_client_on_remote_description_set(sky_client *c, int pc, bool ok);
+/* candidate: "" (or NULL) is end-of-candidates. sdp_mid may be NULL. */
+void sky_client_on_ice_candidate(sky_client *c, int pc, const char *candidate, size_t len,
+                                 const char *sdp_mid, int sdp_mline_index);
+void sky_client_on_pc_state(sky_client *c, int pc, sky_pc_state_kind kind, const char *state);
+void sky_client_on_channel_message(sky_client *c, int pc, const char *data, size_t len, bool is_text);
+/* The channel's bufferedAmount fell low: send what is queued. */
+void sky_client_on_channel_drain(sky_client *c, int pc);
+void sky_client_on_timer(sky_client *c);
+
+#endif

@@ -1,0 +1,66 @@
+/* Data-channel framing: how chat travels on the one reliable, ordered data
+ * channel between two peers.
+ *
+ * A chat message is one JSON text frame:
+ *     {"t":"chat","content":<any JSON>,"private":true|false}
+ * A frame never exceeds SKY_DC_FRAME_MAX bytes. A longer message is sent as
+ * numbered "part" frames, each carrying a slice of the whole frame's text:
+ *     {"t":"part","id":7,"i":0,"n":3,"len":40000,"d":"...slice..."}
+ * The channel is ordered, so the parts of one message arrive contiguously; the
+ * reassembler accepts exactly that and nothing else. It never allocates more
+ * than the bytes actually received, and never more than SKY_DC_MESSAGE_MAX,
+ * whatever "len" and "n" claim. Unknown "t" values are ignored (forward
+ * compatibility); binary frames are reserved for bulk data.
+ */
+#ifndef SKYMESH_DC_FRAME_H
+#define SKYMESH_DC_FRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SKY_DC_FRAME_MAX 16384          /* bytes in one data-channel frame */
+#define SKY_DC_SLICE_MAX 8000           /* raw bytes of whole-frame text per part */
+#define SKY_DC_MESSAGE_MAX (256 * 1024) /* a whole chat frame, reassembled */
+
+/* Receives one encoded frame (NUL-terminated, len bytes). Return false to stop. */
+typedef bool (*sky_dc_sink)(void *user, const char *frame, size_t len);
+
+/* Encodes a chat message. content_json must be valid JSON text (not checked
+ * here). Calls sink once per frame, in order. msg_id numbers the parts of a
+ * chunked message. Returns the number of frames, or -1 when the message is
+ * larger than SKY_DC_MESSAGE_MAX, memory ran out, or the sink refused. */
+int sky_dc_encode_chat(const char *content_json, bool is_private, uint32_t msg_id,
+                       sky_dc_sink sink, void *user);
+
+/* A decoded chat message. content is malloc'd compact JSON; the receiver owns
+ * it (sky_dc_chat_clear frees it). */
+typedef struct sky_dc_chat {
+  char *content;
+  bool is_private;
+} sky_dc_chat;
+
+void sky_dc_chat_clear(sky_dc_chat *chat);
+
+/* Per-channel reassembly state. Zero-initialise, or sky_dc_reasm_clear(). */
+typedef struct sky_dc_reasm {
+  char *buf;
+  size_t len;      /* bytes received so far */
+  size_t expected; /* "len" of the message in progress; 0 = none */
+  uint32_t id;     /* "id" of the message in progress */
+  uint32_t next;   /* index of the next expected part */
+  uint32_t count;  /* "n" of the message in progress */
+} sky_dc_reasm;
+
+void sky_dc_reasm_clear(sky_dc_reasm *r);
+
+typedef enum sky_dc_result {
+  SKY_DC_NONE = 0, /* frame consumed, nothing to deliver (part, or ignored type) */
+  SKY_DC_CHAT,     /* *out holds a chat message */
+  SKY_DC_ERROR     /* malformed or lying frame: dropped, reassembly reset */
+} sky_dc_result;
+
+/* Feeds one received text frame of len bytes (need not be NUL-terminated). */
+sky_dc_result sky_dc_receive(sky_dc_reasm *r, const char *data, size_t len, sky_dc_chat *out);
+
+#endif

@@ -1,0 +1,446 @@
+/* The per-peer state machine: one peer connection and one data channel per
+ * remote peer, negotiated with the "perfect negotiation" pattern.
+ *
+ *   new --(we are the newcomer: create offer)--> offering --(answer)--> ...
+ *   new --(offer received: create answer)-----> answering --------------> ...
+ *   ... --(channel open)--> connected <--(ice)--> disconnected
+ *   any --(peer_left | channel closed | connection failed)--> closed (peerLeft, once)
+ *
+ * A handshake that fails (the stack refuses the answer) starts over: the offerer
+ * throws its connection away and offers again on a fresh one; the answerer,
+ * seeing an offer after a completed negotiation, does the same on its side.
+ * At most SKY_PEER_RESTARTS_MAX times per peer.
+ *
+ * Glare: polite = the smaller peer id (sky_peer_is_polite). An offer that
+ * collides with our own is ignored by the impolite side; the polite side rolls
+ * its offer back (pc_set_remote with an offer performs the rollback) and answers.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cJSON.h"
+#include "client_internal.h"
+#include "json_util.h"
+
+sky_peer *sky__peer_find(const sky_client *c, const char *id) {
+  sky_peer *p = NULL;
+  if (id) HASH_FIND_STR(c->peers, id, p);
+  return p;
+}
+
+static sky_peer *peer_by_pc(const sky_client *c, int pc) {
+  sky_peer *p = NULL;
+  if (pc > 0) HASH_FIND(hh_pc, c->peers_by_pc, &pc, sizeof pc, p);
+  return p;
+}
+
+static void emit_state(sky_client *c, const char *event, const char *state, const char *peer_id) {
+  cJSON *args = cJSON_CreateArray();
+  cJSON_AddItemToArray(args, cJSON_CreateString(state));
+  cJSON_AddItemToArray(args, cJSON_CreateString(peer_id));
+  sky__emit(c, event, args);
+}
+
+sky_peer *sky__peer_add(sky_client *c, const char *id, const char *user_data) {
+  if (!sky_peer_id_valid(id, strlen(id))) return NULL;
+  sky_peer *p = calloc(1, sizeof *p);
+  if (!p) return NULL;
+  memcpy(p->id, id, SKY_PEER_ID_LEN);
+  p->user_data = sky_strdup(user_data ? user_data : "{}");
+  if (!p->user_data) {
+    free(p);
+    return NULL;
+  }
+  p->polite = sky_peer_is_polite(c->self_id, p->id);
+  HASH_ADD_STR(c->peers, id, p);
+  return p;
+}
+
+/* Creates the peer connection on first need. */
+static bool ensure_pc(sky_client *c, sky_peer *p) {
+  if (p->pc) return true;
+  int pc = c->next_pc++;
+  if (c->ops.pc_create(c->user, pc, c->ice_json) != 0) return false;
+  p->pc = pc;
+  HASH_ADD(hh_pc, c->peers_by_pc, pc, sizeof p->pc, p);
+  emit_state(c, "dataChannelState", "connecting", p->id);
+  return true;
+}
+
+static void free_candidates(sky_peer *p) {
+  while (p->cands) {
+    sky_cand *next = p->cands->next;
+    free(p->cands);
+    p->cands = next;
+  }
+  p->cand_count = 0;
+}
+
+void sky__peer_drop(sky_client *c, sky_peer *p, bool announce) {
+  if (!p) return;
+  HASH_DEL(c->peers, p);
+  if (p->pc) {
+    HASH_DELETE(hh_pc, c->peers_by_pc, p);
+    if (c->ops.pc_close) c->ops.pc_close(c->user, p->pc);
+  }
+  p->state = SKY_PEER_CLOSED;
+  if (announce) {
+    if (p->channel_open) emit_state(c, "dataChannelState", "closed", p->id);
+    cJSON *args = cJSON_CreateArray();
+    cJSON_AddItemToArray(args, cJSON_CreateString(p->id));
+    cJSON_AddItemToArray(args, sky__peer_info(c, p->user_data));
+    cJSON_AddItemToArray(args, cJSON_CreateBool(false));
+    sky__emit(c, "peerLeft", args);
+  }
+  free_candidates(p);
+  sky__textq_clear(&p->outq);
+  sky_dc_reasm_clear(&p->reasm);
+  free(p->user_data);
+  free(p);
+}
+
+void sky__peer_drop_all(sky_client *c, bool announce) {
+  sky_peer *p, *tmp;
+  HASH_ITER(hh, c->peers, p, tmp) sky__peer_drop(c, p, announce);
+}
+
+/* Throws the peer connection away, keeping the peer and its send queue. */
+static void reset_pc(sky_client *c, sky_peer *p) {
+  if (p->pc) {
+    HASH_DELETE(hh_pc, c->peers_by_pc, p);
+    if (c->ops.pc_close) c->ops.pc_close(c->user, p->pc);
+  }
+  p->pc = 0;
+  p->state = SKY_PEER_NEW;
+  p->sig = SIG_STABLE;
+  p->making_offer = p->ignore_offer = p->offer_abandoned = p->remote_set = false;
+  p->channel_open = p->offerer = false;
+  free_candidates(p);
+  sky_dc_reasm_clear(&p->reasm);
+}
+
+static bool start_offer(sky_client *c, sky_peer *p);
+
+/* The offerer's answer to a failed handshake: a fresh connection, bounded. */
+static void restart(sky_client *c, sky_peer *p) {
+  if (p->restarts++ >= SKY_PEER_RESTARTS_MAX) {
+    sky__peer_drop(c, p, true);
+    return;
+  }
+  reset_pc(c, p);
+  start_offer(c, p);
+}
+
+bool sky__peer_start_offer(sky_client *c, sky_peer *p) { return start_offer(c, p); }
+
+static bool start_offer(sky_client *c, sky_peer *p) {
+  if (!ensure_pc(c, p)) {
+    sky__peer_drop(c, p, true);
+    return false;
+  }
+  p->state = SKY_PEER_OFFERING;
+  p->offerer = true;
+  p->making_offer = true;
+  p->offer_abandoned = false;
+  c->ops.pc_create_offer(c->user, p->pc);
+  return true;
+}
+
+/* ---- signaling from the remote peer -------------------------------------- */
+
+static void send_sdp(sky_client *c, sky_peer *p, sky_msg_type type, const char *sdp) {
+  sky_msg m;
+  memset(&m, 0, sizeof m);
+  m.type = type;
+  memcpy(m.u.sdp.to, p->id, sizeof m.u.sdp.to);
+  m.u.sdp.sdp = (char *)sdp; /* borrowed: not cleared */
+  sky__send_msg(c, &m);
+}
+
+static void emit_handshake(sky_client *c, const char *step, const char *peer_id) {
+  cJSON *args = cJSON_CreateArray();
+  cJSON_AddItemToArray(args, cJSON_CreateString(step));
+  cJSON_AddItemToArray(args, cJSON_CreateString(peer_id));
+  sky__emit(c, "handshakeProgress", args);
+}
+
+void sky__peer_on_offer(sky_client *c, const sky_msg *m) {
+  sky_peer *p = sky__peer_find(c, m->u.sdp.from);
+  if (!p || c->state != SKY_ROOM_IN_ROOM || !m->u.sdp.sdp) return;
+  if (p->pc && p->remote_set && p->sig == SIG_STABLE && !p->making_offer) {
+    /* An offer after a completed negotiation: the other side started over. */
+    if (p->restarts++ >= SKY_PEER_RESTARTS_MAX) {
+      sky__peer_drop(c, p, true);
+      return;
+    }
+    reset_pc(c, p);
+  }
+  bool collision = p->making_offer || p->sig != SIG_STABLE;
+  p->ignore_offer = !p->polite && collision;
+  if (p->ignore_offer) return; /* impolite: our offer wins */
+  if (!ensure_pc(c, p)) {
+    sky__peer_drop(c, p, true);
+    return;
+  }
+  if (collision) p->offer_abandoned = true; /* polite: roll ours back */
+  p->making_offer = false;
+  if (p->state == SKY_PEER_NEW || p->state == SKY_PEER_OFFERING) p->state = SKY_PEER_ANSWERING;
+  p->sig = SIG_HAVE_REMOTE_OFFER;
+  emit_handshake(c, "offer", p->id);
+  c->ops.pc_set_remote(c->user, p->pc, SKY_SDP_OFFER, m->u.sdp.sdp);
+  /* The bridge runs a peer's operations in order: the answer is created
+   * after the offer is applied. */
+  c->ops.pc_create_answer(c->user, p->pc);
+}
+
+void sky__peer_on_answer(sky_client *c, const sky_msg *m) {
+  sky_peer *p = sky__peer_find(c, m->u.sdp.from);
+  if (!p || !p->pc || !m->u.sdp.sdp) return;
+  if (p->sig != SIG_HAVE_LOCAL_OFFER) return; /* stale: answers an offer we rolled back */
+  p->sig = SIG_STABLE;
+  emit_handshake(c, "answer", p->id);
+  c->ops.pc_set_remote(c->user, p->pc, SKY_SDP_ANSWER, m->u.sdp.sdp);
+}
+
+void sky__peer_on_candidate(sky_client *c, const sky_msg *m) {
+  sky_peer *p = sky__peer_find(c, m->u.candidate.from);
+  if (!p || !m->u.candidate.candidate) return;
+  if (p->ignore_offer) return; /* belongs to the offer we ignored */
+  const char *text = m->u.candidate.candidate;
+  if (p->pc && p->remote_set) {
+    c->ops.pc_add_candidate(c->user, p->pc, text, m->u.candidate.sdp_mid, m->u.candidate.sdp_mline_index);
+    return;
+  }
+  /* No remote description yet: hold it (bounded), flush once one is set. */
+  if (p->cand_count >= SKY_PEER_CANDIDATES_MAX) return;
+  size_t len = strlen(text);
+  sky_cand *cand = malloc(sizeof *cand + len + 1);
+  if (!cand) return;
+  cand->next = NULL;
+  cand->mline = m->u.candidate.sdp_mline_index;
+  memcpy(cand->mid, m->u.candidate.sdp_mid, sizeof cand->mid);
+  memcpy(cand->text, text, len + 1);
+  sky_cand **tail = &p->cands;
+  while (*tail) tail = &(*tail)->next;
+  *tail = cand;
+  p->cand_count++;
+}
+
+/* ---- callbacks from the WebRTC stack ------------------------------------- */
+
+void sky_client_on_local_description(sky_client *c, int pc, sky_sdp_type type, const char *sdp, size_t len) {
+  if (!c || !sdp) return;
+  sky_peer *p = peer_by_pc(c, pc);
+  if (!p) return;
+  sky__enter(c);
+  char *text = malloc(len + 1);
+  if (text) {
+    memcpy(text, sdp, len);
+    text[len] = '\0';
+    if (type == SKY_SDP_OFFER) {
+      p->making_offer = false;
+      if (!p->offer_abandoned) { /* else: rolled back in favour of theirs */
+        p->sig = SIG_HAVE_LOCAL_OFFER;
+        send_sdp(c, p, SKY_MSG_OFFER, text);
+        emit_handshake(c, "offer", p->id);
+      }
+      p->offer_abandoned = false;
+    } else {
+      p->sig = SIG_STABLE;
+      send_sdp(c, p, SKY_MSG_ANSWER, text);
+      emit_handshake(c, "answer", p->id);
+    }
+    free(text);
+  }
+  sky__exit(c);
+}
+
+void sky_client_on_remote_description_set(sky_client *c, int pc, bool ok) {
+  if (!c) return;
+  sky_peer *p = peer_by_pc(c, pc);
+  if (!p) return;
+  sky__enter(c);
+  if (!ok) {
+    emit_handshake(c, "error", p->id);
+    if (p->offerer) restart(c, p);
+    else sky__peer_drop(c, p, true);
+  } else {
+    p->remote_set = true;
+    for (sky_cand *cand = p->cands; cand; cand = cand->next) {
+      c->ops.pc_add_candidate(c->user, p->pc, cand->text, cand->mid, cand->mline);
+    }
+    free_candidates(p);
+  }
+  sky__exit(c);
+}
+
+void sky_client_on_ice_candidate(sky_client *c, int pc, const char *candidate, size_t len, const char *sdp_mid,
+                                 int sdp_mline_index) {
+  if (!c) return;
+  sky_peer *p = peer_by_pc(c, pc);
+  if (!p || len > SKY_CANDIDATE_MAX) return;
+  sky__enter(c);
+  sky_msg m;
+  memset(&m, 0, sizeof m);
+  m.type = SKY_MSG_CANDIDATE;
+  memcpy(m.u.candidate.to, p->id, sizeof m.u.candidate.to);
+  char text[SKY_CANDIDATE_MAX + 1];
+  if (candidate && len) memcpy(text, candidate, len);
+  text[candidate ? len : 0] = '\0';
+  m.u.candidate.candidate = text; /* borrowed */
+  if (sdp_mid) {
+    size_t n = strlen(sdp_mid);
+    if (n > SKY_SDP_MID_MAX) n = SKY_SDP_MID_MAX;
+    memcpy(m.u.candidate.sdp_mid, sdp_mid, n);
+    m.u.candidate.sdp_mid[n] = '\0';
+  }
+  m.u.candidate.sdp_mline_index = sdp_mline_index;
+  sky__send_msg(c, &m);
+  sky__exit(c);
+}
+
+static void channel_opened(sky_client *c, sky_peer *p) {
+  if (p->channel_open) return;
+  p->channel_open = true;
+  p->state = SKY_PEER_CONNECTED;
+  emit_state(c, "dataChannelState", "open", p->id);
+  sky__peer_flush_all(c);
+}
+
+void sky_client_on_pc_state(sky_client *c, int pc, sky_pc_state_kind kind, const char *state) {
+  if (!c || !state) return;
+  sky_peer *p = peer_by_pc(c, pc);
+  if (!p) return;
+  sky__enter(c);
+  bool failed = strcmp(state, "failed") == 0 || strcmp(state, "closed") == 0;
+  if (failed && (kind == SKY_PCS_ICE || kind == SKY_PCS_CONNECTION) && !p->channel_open) {
+    /* Never connected: the offerer starts over, the answerer waits for that
+     * (or for peer_left from the server, which is the word on presence). */
+    if (p->offerer) restart(c, p);
+    sky__exit(c);
+    return;
+  }
+  switch (kind) {
+  case SKY_PCS_SIGNALING:
+    emit_state(c, "peerConnectionState", state, p->id);
+    break;
+  case SKY_PCS_ICE:
+    emit_state(c, "iceConnectionState", state, p->id);
+    if (strcmp(state, "disconnected") == 0 && p->state == SKY_PEER_CONNECTED) p->state = SKY_PEER_DISCONNECTED;
+    if ((strcmp(state, "connected") == 0 || strcmp(state, "completed") == 0) && p->state == SKY_PEER_DISCONNECTED)
+      p->state = SKY_PEER_CONNECTED;
+    if (failed) sky__peer_drop(c, p, true);
+    break;
+  case SKY_PCS_CONNECTION:
+    if (failed) sky__peer_drop(c, p, true);
+    break;
+  case SKY_PCS_CHANNEL:
+    if (strcmp(state, "open") == 0) {
+      channel_opened(c, p);
+    } else if (strcmp(state, "closed") == 0) {
+      /* Once open, a closed channel means the peer is gone. Before that it is
+       * a handshake being restarted: peer_left or an ICE failure decides. */
+      if (p->channel_open) sky__peer_drop(c, p, true); /* dataChannelState closed, peerLeft */
+    } else {
+      emit_state(c, "dataChannelState", state, p->id);
+    }
+    break;
+  }
+  sky__exit(c);
+}
+
+/* ---- data channel ------------------------------------------------------ */
+
+typedef struct {
+  sky_client *c;
+  sky_peer *p;
+} queue_ctx;
+
+static bool queue_frame(void *user, const char *frame, size_t len) {
+  queue_ctx *q = user;
+  return sky__textq_push(&q->p->outq, NULL, frame, len);
+}
+
+/* Sends queued frames while the channel is open and not above high water. */
+static void peer_flush(sky_client *c, sky_peer *p) {
+  while (p->channel_open && p->outq.head) {
+    if (c->ops.dc_buffered && c->ops.dc_buffered(c->user, p->pc) >= SKY_DC_HIGH_WATER) {
+      c->flush_blocked = true;
+      return;
+    }
+    sky_text *t = sky__textq_pop(&p->outq);
+    c->ops.dc_send(c->user, p->pc, t->data, t->len);
+    free(t);
+  }
+}
+
+void sky__peer_flush_all(sky_client *c) {
+  c->flush_blocked = false;
+  for (sky_peer *p = c->peers; p; p = p->hh.next) peer_flush(c, p);
+  sky__arm_timer(c);
+}
+
+int sky__peer_send_chat(sky_client *c, sky_peer *p, const char *content_json, bool is_private) {
+  if (!p) return SKY_E_UNKNOWN_PEER;
+  if (p->outq.bytes > SKY_PEER_QUEUE_MAX) return SKY_E_QUEUE_FULL;
+  queue_ctx q = {c, p};
+  sky_text *before = p->outq.tail;
+  if (sky_dc_encode_chat(content_json, is_private, c->next_msg_id++, queue_frame, &q) < 0) {
+    /* Undo a partly queued message: the receiver must never see half of it. */
+    sky_text *t = before ? before->next : p->outq.head;
+    while (t) {
+      sky_text *next = t->next;
+      p->outq.bytes -= t->len;
+      p->outq.count--;
+      free(t);
+      t = next;
+    }
+    if (before) before->next = NULL;
+    else p->outq.head = NULL;
+    p->outq.tail = before;
+    return SKY_E_TOO_LARGE;
+  }
+  peer_flush(c, p); /* no-op until the channel opens */
+  sky__arm_timer(c);
+  return SKY_OK;
+}
+
+void sky_client_on_channel_drain(sky_client *c, int pc) {
+  if (!c) return;
+  sky_peer *p = peer_by_pc(c, pc);
+  if (!p) return;
+  sky__enter(c);
+  sky__peer_flush_all(c);
+  sky__exit(c);
+}
+
+void sky_client_on_channel_message(sky_client *c, int pc, const char *data, size_t len, bool is_text) {
+  if (!c || !data || !is_text) return; /* binary frames: reserved for bulk data */
+  sky_peer *p = peer_by_pc(c, pc);
+  if (!p) return;
+  sky__enter(c);
+  if (!p->channel_open) channel_opened(c, p); /* a message proves the channel is open */
+  sky_dc_chat chat;
+  if (sky_dc_receive(&p->reasm, data, len, &chat) == SKY_DC_CHAT) {
+    sky__incoming(c, chat.content, p->id, chat.is_private ? c->self_id : NULL, chat.is_private, true);
+    sky_dc_chat_clear(&chat);
+  }
+  sky__exit(c);
+}
+
+/* ---- queries ----------------------------------------------------------- */
+
+sky_peer_state sky_client_peer_state(const sky_client *c, const char *peer_id) {
+  sky_peer *p = c ? sky__peer_find(c, peer_id) : NULL;
+  return p ? p->state : SKY_PEER_CLOSED;
+}
+
+int sky_client_peer_handle(const sky_client *c, const char *peer_id) {
+  sky_peer *p = c ? sky__peer_find(c, peer_id) : NULL;
+  return p ? p->pc : 0;
+}
+
+const char *sky_client_peer_state_name(sky_peer_state s) {
+  static const char *const names[] = {"new", "offering", "answering", "connected", "disconnected", "closed"};
+  return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}

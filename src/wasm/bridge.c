@@ -1,0 +1,213 @@
+/* The EM_JS bridge: the only place where C reaches RTCPeerConnection and
+ * RTCDataChannel, and the only C functions that WebRTC callbacks call.
+ *
+ * Integer handles cross the boundary, never JS objects: the JS side keeps a
+ * handle -> {pc, dc, op chain} map (skyPcs, bridge_pre.js) and no peer state.
+ * Strings cross as UTF-8 pointer + byte length (always NUL-terminated too).
+ * Ownership rule: the side that allocates frees; the receiver copies during the
+ * call. Every function below states it.
+ *
+ * JS functions called from C (EM_JS), all asynchronous unless noted:
+ *   sky_js_pc_create(h, cfg, len)      new RTCPeerConnection + negotiated data channel
+ *   sky_js_pc_close(h)                 close channel and connection, forget h
+ *   sky_js_describe(h, type)           create + set local offer (0) / answer (1)
+ *                                      -> sky_cb_local_description(h, type, ...)
+ *   sky_js_set_remote(h, type, sdp, len) (rollback first if glare) -> sky_cb_remote_set
+ *   sky_js_add_candidate(h, cand, len, mid, mid_len, mline)
+ *   sky_js_dc_send(h, data, len)       synchronous: 0 sent, -1 not open / failed
+ *   sky_js_dc_buffered(h)              synchronous: the channel's bufferedAmount
+ *   sky_js_emit(name, args, len)       synchronous: the one C -> JS event channel
+ *
+ * C functions called from JS (EMSCRIPTEN_KEEPALIVE):
+ *   sky_cb_local_description(h, type, sdp, len)
+ *   sky_cb_remote_set(h, ok)
+ *   sky_cb_ice_candidate(h, cand, len, mid, mid_len, mline)
+ *   sky_cb_state(h, kind, state, len)      kind: 0 connection 1 ice 2 signaling 3 channel
+ *   sky_cb_channel_message(h, data, len, is_text)
+ *   sky_cb_channel_drain(h)
+ *
+ * A peer's operations run in order on a promise chain, so C may ask for an
+ * answer right after asking to apply an offer.
+ */
+#include <string.h>
+
+#include <emscripten/em_js.h>
+#include <emscripten/emscripten.h>
+
+#include "bridge.h"
+#include "client.h"
+
+/* ---- JS called from C --------------------------------------------------- */
+
+/* cfg: C-owned JSON {"iceServers":[...]}; JS copies it. 0 on success.
+ * The data channel (negotiated, id 0) is made by skyChannel (bridge_pre.js):
+ * the offerer's before its offer, the answerer's once the offer is applied, so
+ * that stacks which negotiate on their own (node-datachannel) never see an
+ * answerer make an offer of its own. */
+EM_JS(int, sky_js_pc_create, (int h, const char *cfg, int len), {
+  var RTC = Module.RTCPeerConnection || (typeof RTCPeerConnection != "undefined" && RTCPeerConnection);
+  var pc;
+  try {
+    pc = new RTC(JSON.parse(UTF8ToString(cfg, len)));
+  } catch (err) {
+    return -1;
+  }
+  var e = skyPcs[h] = {pc: pc, dc: null, q: Promise.resolve()};
+  function state(kind, s) {
+    if (skyPcs[h] === e) skyStrings([s], function(p, n) { _sky_cb_state(h, kind, p, n); });
+  }
+  e.state = state;
+  pc.onicecandidate = function(ev) {
+    var c = ev.candidate;
+    if (skyPcs[h] === e && c && c.candidate) skyStrings([c.candidate, c.sdpMid || ""], function(p, n, m, mn) {
+      _sky_cb_ice_candidate(h, p, n, m, mn, c.sdpMLineIndex == null ? -1 : c.sdpMLineIndex);
+    });
+  };
+  pc.onconnectionstatechange = function() { state(0, pc.connectionState); };
+  pc.oniceconnectionstatechange = function() { state(1, pc.iceConnectionState); };
+  pc.onsignalingstatechange = function() { state(2, pc.signalingState); };
+  return 0;
+});
+
+EM_JS(void, sky_js_pc_close, (int h), {
+  var e = skyPcs[h];
+  delete skyPcs[h]; /* callbacks for h stop here */
+  if (e) {
+    try { e.dc && e.dc.close(); } catch (err) {}
+    try { e.pc.close(); } catch (err) {}
+  }
+});
+
+/* type: 0 offer, 1 answer. The description goes to C as a JS-owned string.
+ * Some stacks (node-datachannel) answer on their own when an offer is set:
+ * then the answer already in place is the one to send. */
+EM_JS(void, sky_js_describe, (int h, int type), {
+  skyOp(h, function(pc) {
+    if (!type) skyChannel(h);
+    var make = !type ? pc.createOffer() : pc.signalingState == "have-remote-offer" ? pc.createAnswer() : null;
+    var ld = pc.localDescription;
+    if (!make && !(ld && ld.type == "answer")) return;
+    var done = make ? make.then(function(d) {
+      /* node-datachannel's polyfill hands back the offer its stack already set */
+      if (type || pc.signalingState != "have-local-offer") return pc.setLocalDescription(d);
+    }) : Promise.resolve();
+    return done.then(function() {
+      skyStrings([pc.localDescription.sdp], function(p, n) { _sky_cb_local_description(h, type, p, n); });
+    });
+  });
+});
+
+/* sdp: C-owned, copied at once. An offer while we have a local offer is the
+ * polite side of a glare: roll ours back explicitly (not every stack does it
+ * implicitly). */
+EM_JS(void, sky_js_set_remote, (int h, int type, const char *sdp, int len), {
+  var desc = {type: type ? "answer" : "offer", sdp: UTF8ToString(sdp, len)};
+  skyOp(h, function(pc) {
+    var rollback = !type && pc.signalingState == "have-local-offer" ?
+      pc.setLocalDescription({type: "rollback"}) : Promise.resolve();
+    function ok() { skyChannel(h); _sky_cb_remote_set(h, 1); }
+    return rollback.then(function() { return pc.setRemoteDescription(desc); }).then(ok, function() {
+      /* node-datachannel may throw over the candidates inside an answer it did
+       * apply: stable with a remote description is success. */
+      if (type && pc.signalingState == "stable" && pc.remoteDescription) ok();
+      else _sky_cb_remote_set(h, 0);
+    });
+  });
+});
+
+/* cand, mid: C-owned, copied at once. mline < 0: absent. */
+EM_JS(void, sky_js_add_candidate, (int h, const char *cand, int len, const char *mid, int mid_len, int mline), {
+  var c = {candidate: UTF8ToString(cand, len), sdpMid: mid_len ? UTF8ToString(mid, mid_len) : "0",
+           sdpMLineIndex: mline < 0 ? 0 : mline};
+  skyOp(h, function(pc) { return pc.addIceCandidate(c).catch(function() {}); });
+});
+
+/* data: C-owned, copied at once (sent as a text frame). */
+EM_JS(int, sky_js_dc_send, (int h, const char *data, int len), {
+  var e = skyPcs[h];
+  try {
+    e.dc.send(UTF8ToString(data, len));
+    return 0;
+  } catch (err) {
+    return -1;
+  }
+});
+
+EM_JS(int, sky_js_dc_buffered, (int h), {
+  var e = skyPcs[h];
+  return e && e.dc ? e.dc.bufferedAmount | 0 : 0;
+});
+
+/* name, args: C-owned, copied at once; args is a JSON array of the listener's
+ * arguments. */
+EM_JS(void, sky_js_emit, (const char *name, const char *args, int len), {
+  if (Module.onSkyEvent) Module.onSkyEvent(UTF8ToString(name), UTF8ToString(args, len));
+});
+
+/* ---- C called from JS ----------------------------------------------------- */
+/* Every pointer below is JS-owned, valid during the call only: C copies. */
+
+EMSCRIPTEN_KEEPALIVE void sky_cb_local_description(int h, int type, const char *sdp, int len) {
+  sky_client_on_local_description(sky_wasm_client(), h, type ? SKY_SDP_ANSWER : SKY_SDP_OFFER, sdp,
+                                  (size_t)len);
+}
+
+EMSCRIPTEN_KEEPALIVE void sky_cb_remote_set(int h, int ok) {
+  sky_client_on_remote_description_set(sky_wasm_client(), h, ok != 0);
+}
+
+EMSCRIPTEN_KEEPALIVE void sky_cb_ice_candidate(int h, const char *cand, int len, const char *mid, int mid_len,
+                                               int mline) {
+  (void)mid_len; /* mid is NUL-terminated */
+  sky_client_on_ice_candidate(sky_wasm_client(), h, cand, (size_t)len, mid, mline);
+}
+
+EMSCRIPTEN_KEEPALIVE void sky_cb_state(int h, int kind, const char *state, int len) {
+  (void)len; /* state is NUL-terminated */
+  sky_client_on_pc_state(sky_wasm_client(), h, (sky_pc_state_kind)kind, state);
+}
+
+EMSCRIPTEN_KEEPALIVE void sky_cb_channel_message(int h, const char *data, int len, int is_text) {
+  sky_client_on_channel_message(sky_wasm_client(), h, data, (size_t)len, is_text != 0);
+}
+
+EMSCRIPTEN_KEEPALIVE void sky_cb_channel_drain(int h) { sky_client_on_channel_drain(sky_wasm_client(), h); }
+
+/* ---- the ops the core uses ------------------------------------------------ */
+
+int sky_bridge_pc_create(void *user, int pc, const char *config_json) {
+  (void)user;
+  return sky_js_pc_create(pc, config_json, (int)strlen(config_json));
+}
+void sky_bridge_pc_close(void *user, int pc) {
+  (void)user;
+  sky_js_pc_close(pc);
+}
+void sky_bridge_create_offer(void *user, int pc) {
+  (void)user;
+  sky_js_describe(pc, 0);
+}
+void sky_bridge_create_answer(void *user, int pc) {
+  (void)user;
+  sky_js_describe(pc, 1);
+}
+void sky_bridge_set_remote(void *user, int pc, sky_sdp_type type, const char *sdp) {
+  (void)user;
+  sky_js_set_remote(pc, type == SKY_SDP_ANSWER, sdp, (int)strlen(sdp));
+}
+void sky_bridge_add_candidate(void *user, int pc, const char *cand, const char *mid, int mline) {
+  (void)user;
+  sky_js_add_candidate(pc, cand, (int)strlen(cand), mid, mid ? (int)strlen(mid) : 0, mline);
+}
+int sky_bridge_dc_send(void *user, int pc, const char *data, size_t len) {
+  (void)user;
+  return sky_js_dc_send(pc, data, (int)len);
+}
+size_t sky_bridge_dc_buffered(void *user, int pc) {
+  (void)user;
+  return (size_t)sky_js_dc_buffered(pc);
+}
+void sky_bridge_emit(void *user, const char *name, const char *args_json) {
+  (void)user;
+  sky_js_emit(name, args_json, (int)strlen(args_json));
+}

@@ -1,0 +1,31 @@
+/* The WebRTC bridge (bridge.c) as sky_client_ops entries, and the one client
+ * the callbacks from JS are delivered to. */
+#ifndef SKYMESH_WASM_BRIDGE_H
+#define SKYMESH_WASM_BRIDGE_H
+
+#include <stddef.h>
+
+#include "client.h"
+
+/* The module's client (one per WASM instance: each `new Skyway()` gets its own). */
+sky_client *sky_wasm_client(void);
+
+int sky_bridge_pc_create(void *user, int pc, const char *config_json);
+void sky_bridge_pc_close(void *user, int pc);
+void sky_bridge_create_offer(void *user, int pc);
+void sky_bridge_create_answer(void *user, int pc);
+void sky_bridge_set_remote(void *user, int pc, sky_sdp_type type, const char *sdp);
+void sky_bridge_add_candidate(void *user, int pc, const char *cand, const char *mid, int mline);
+int sky_bridge_dc_send(void *user, int pc, const char *data, size_t len);
+size_t sky_bridge_dc_buffered(void *user, int pc);
+void sky_bridge_emit(void *user, const char *name, const char *args_json);
+
+/* Callbacks JS calls (bridge.c); pointers are JS-owned, valid during the call. */
+void sky_cb_local_description(int h, int type, const char *sdp, int len);
+void sky_cb_remote_set(int h, int ok);
+void sky_cb_ice_candidate(int h, const char *cand, int len, const char *mid, int mid_len, int mline);
+void sky_cb_state(int h, int kind, const char *state, int len);
+void sky_cb_channel_message(int h, const char *data, int len, int is_text);
+void sky_cb_channel_drain(int h);
+
+#endif

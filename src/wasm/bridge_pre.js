@@ -1,0 +1,59 @@
+// Module-scope helpers of the EM_JS bridge (src/wasm/bridge.c). Runs inside the
+// MODULARIZE factory, so every instance has its own.
+
+// The signaling socket of emscripten/websocket.h uses the free name WebSocket:
+// this binding makes an injected implementation (Module.WebSocket, e.g. `ws`
+// in node) visible to it without touching the global.
+var WebSocket = Module['WebSocket'] || globalThis.WebSocket;
+
+// handle -> {pc, dc, q}: the JS objects behind the integer handles C holds.
+var skyPcs = {};
+
+// Runs f(pc, entry) after the handle's previous operations; drops it when the
+// handle was closed meanwhile. Errors end that operation only.
+function skyOp(h, f) {
+  var e = skyPcs[h];
+  if (e) e.q = e.q.then(function() { if (skyPcs[h] === e) return f(e.pc, e); }).catch(function() {});
+}
+
+// Makes handle h's one data channel (negotiated, id 0, reliable, ordered) on
+// first need, and reports its events to C.
+function skyChannel(h) {
+  var e = skyPcs[h];
+  if (!e || e.dc) return;
+  var dc = e.dc = e.pc.createDataChannel('skymesh', {negotiated: true, id: 0, ordered: true});
+  dc.binaryType = 'arraybuffer';
+  dc.bufferedAmountLowThreshold = 65536;
+  dc.onopen = function() { e.state(3, 'open'); };
+  dc.onclose = function() { e.state(3, 'closed'); };
+  dc.onerror = function() { e.state(3, 'error'); };
+  dc.onbufferedamountlow = function() { if (skyPcs[h] === e) _sky_cb_channel_drain(h); };
+  dc.onmessage = function(ev) {
+    if (skyPcs[h] !== e) return;
+    if (typeof ev.data == 'string') {
+      skyStrings([ev.data], function(p, n) { _sky_cb_channel_message(h, p, n, 1); });
+    } else { // binary: JS allocates, copies in, frees after the call
+      var u = new Uint8Array(ev.data), p = _malloc(u.length || 1);
+      HEAPU8.set(u, p);
+      _sky_cb_channel_message(h, p, u.length, 0);
+      _free(p);
+    }
+  };
+}
+
+// Calls fn(ptr0, len0, ptr1, len1, ...) with each string as NUL-terminated
+// UTF-8 in WASM memory. JS allocates and frees after the call: C copies.
+function skyStrings(strs, fn) {
+  var args = [];
+  try {
+    strs.forEach(function(s) {
+      var n = lengthBytesUTF8(s), p = _malloc(n + 1);
+      stringToUTF8(s, p, n + 1);
+      args.push(p, n);
+    });
+    return fn.apply(null, args);
+  } finally {
+    for (var i = 0; i < args.length; i += 2) _free(args[i]);
+  }
+}
+Module['skyStrings'] = skyStrings;

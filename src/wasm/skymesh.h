@@ -1,0 +1,25 @@
+/* The module's exported entry points, called by the JS API (js-glue/skyway.js).
+ * Strings in: UTF-8 pointer + byte length, JS-owned, copied by C during the call.
+ * const char * out: C-owned, valid until the next call into the module.
+ * int out: 0 or a negative sky_client error code (sky_strerror). */
+#ifndef SKYMESH_WASM_H
+#define SKYMESH_WASM_H
+
+int sky_init(const char *url, int url_len, const char *key, int key_len, const char *ice, int ice_len,
+             const char *room, int room_len);
+int sky_set_user_data(const char *json, int len);
+const char *sky_get_user_data(void);
+int sky_join(const char *room, int len);
+int sky_leave(void);
+int sky_send_p2p(const char *content, int len, const char *targets, int targets_len);
+int sky_send_server(const char *content, int len, const char *target, int target_len);
+int sky_lock(int locked);
+const char *sky_peer_info(const char *peer_id, int len);
+const char *sky_peers(void);
+const char *sky_self_id(void);
+const char *sky_room_name(void);
+int sky_state(void);
+void sky_close(void);
+const char *sky_strerror(int code);
+
+#endif

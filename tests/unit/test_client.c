@@ -1,0 +1,742 @@
+/* The client core (room + peer state machines) driven natively with a fake
+ * ops table that records every action as a line of text. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "dc_frame.h"
+#include "protocol.h"
+
+#define SELF "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"   /* smallest: polite towards everyone */
+#define PEER_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define PEER_C "cccccccccccccccccccccccccccccccc"
+#define PEER_0 "00000000000000000000000000000000" /* smaller than SELF */
+
+/* ---- the fake environment ------------------------------------------------ */
+
+typedef struct fake {
+  char *lines[512];
+  int count;
+  size_t buffered; /* what dc_buffered reports */
+  uint32_t timer;  /* last armed timer */
+  bool fail_socket_open;
+  sky_client *client;
+  /* re-entrancy probe: on this event, call send_p2p */
+  const char *reenter_on;
+  int reentered;
+} fake;
+
+static void record(fake *f, const char *fmt, ...) {
+  char buf[70000];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  assert_true(f->count < 512);
+  f->lines[f->count] = malloc(strlen(buf) + 1);
+  strcpy(f->lines[f->count++], buf);
+}
+
+static int f_socket_open(void *u, const char *url) {
+  fake *f = u;
+  record(f, "socket_open %s", url);
+  return f->fail_socket_open ? -1 : 0;
+}
+static int f_socket_send(void *u, const char *text, size_t len) {
+  assert_int_equal(strlen(text), len);
+  record(u, "send %s", text);
+  return 0;
+}
+static void f_socket_close(void *u) { record(u, "socket_close"); }
+static int f_pc_create(void *u, int pc, const char *cfg) {
+  record(u, "pc_create %d %s", pc, cfg);
+  return 0;
+}
+static void f_pc_close(void *u, int pc) { record(u, "pc_close %d", pc); }
+static void f_offer(void *u, int pc) { record(u, "create_offer %d", pc); }
+static void f_answer(void *u, int pc) { record(u, "create_answer %d", pc); }
+static void f_set_remote(void *u, int pc, sky_sdp_type t, const char *sdp) {
+  record(u, "set_remote %d %s %s", pc, t == SKY_SDP_OFFER ? "offer" : "answer", sdp);
+}
+static void f_add_cand(void *u, int pc, const char *c, const char *mid, int mline) {
+  record(u, "add_candidate %d %s %s %d", pc, c, mid ? mid : "-", mline);
+}
+static int f_dc_send(void *u, int pc, const char *data, size_t len) {
+  assert_true(len <= SKY_DC_FRAME_MAX);
+  record(u, "dc_send %d %s", pc, data);
+  return 0;
+}
+static size_t f_dc_buffered(void *u, int pc) {
+  (void)pc;
+  return ((fake *)u)->buffered;
+}
+static void f_set_timer(void *u, uint32_t ms) { ((fake *)u)->timer = ms; }
+static void f_emit(void *u, const char *name, const char *args) {
+  fake *f = u;
+  record(f, "emit %s %s", name, args);
+  if (f->reenter_on && strcmp(name, f->reenter_on) == 0 && !f->reentered) {
+    f->reentered = 1;
+    sky_client_send_p2p(f->client, "\"from listener\"", NULL);
+  }
+}
+
+static const sky_client_ops fake_ops = {
+  .socket_open = f_socket_open, .socket_send = f_socket_send, .socket_close = f_socket_close,
+  .pc_create = f_pc_create, .pc_close = f_pc_close, .pc_create_offer = f_offer,
+  .pc_create_answer = f_answer, .pc_set_remote = f_set_remote, .pc_add_candidate = f_add_cand,
+  .dc_send = f_dc_send, .dc_buffered = f_dc_buffered, .set_timer = f_set_timer, .emit = f_emit,
+};
+
+static void clear_lines(fake *f) {
+  for (int i = 0; i < f->count; i++) free(f->lines[i]);
+  f->count = 0;
+}
+
+/* Index of the first line from `from` containing every needle, or -1. */
+static int find_from(fake *f, int from, const char *a, const char *b) {
+  for (int i = from; i < f->count; i++) {
+    if (strstr(f->lines[i], a) && (!b || strstr(f->lines[i], b))) return i;
+  }
+  return -1;
+}
+static int find(fake *f, const char *a, const char *b) { return find_from(f, 0, a, b); }
+
+static int count(fake *f, const char *a, const char *b) {
+  int n = 0;
+  for (int i = 0; i < f->count; i++) n += strstr(f->lines[i], a) && (!b || strstr(f->lines[i], b));
+  return n;
+}
+
+static void dump(fake *f) {
+  for (int i = 0; i < f->count; i++) fprintf(stderr, "  %d: %.200s\n", i, f->lines[i]);
+}
+
+#define EXPECT(f, a, b)                                  \
+  do {                                                   \
+    if (find(f, a, b) < 0) {                             \
+      dump(f);                                           \
+      fail_msg("missing line with '%s' '%s'", a, b ? b : ""); \
+    }                                                    \
+  } while (0)
+
+/* Feeds a server message to the client as its JSON text. */
+static void feed(sky_client *c, const sky_msg *m) {
+  char *text = sky_msg_encode(m);
+  assert_non_null(text);
+  sky_client_on_socket_text(c, text, strlen(text));
+  free(text);
+}
+
+static void feed_welcome(sky_client *c) {
+  sky_msg m = {0};
+  m.type = SKY_MSG_WELCOME;
+  m.u.welcome.version = 1;
+  strcpy(m.u.welcome.peer_id, SELF);
+  sky_limits_default(&m.u.welcome.limits);
+  feed(c, &m);
+}
+
+/* joined with the given peers already in the room */
+static void feed_joined(sky_client *c, const char *room, int n, const char *const *ids) {
+  sky_msg m = {0};
+  m.type = SKY_MSG_JOINED;
+  strcpy(m.u.joined.room, room);
+  strcpy(m.u.joined.peer_id, SELF);
+  sky_peer_entry entries[4];
+  for (int i = 0; i < n; i++) {
+    strcpy(entries[i].peer_id, ids[i]);
+    entries[i].user_data = (char *)"{\"name\":\"someone\"}";
+  }
+  m.u.joined.peers = n ? entries : NULL;
+  m.u.joined.peer_count = (size_t)n;
+  feed(c, &m);
+}
+
+static void feed_peer(sky_client *c, sky_msg_type type, const char *id, const char *user_data) {
+  sky_msg m = {0};
+  m.type = type;
+  strcpy(m.u.peer.peer_id, id);
+  m.u.peer.user_data = (char *)user_data;
+  feed(c, &m);
+}
+
+static void feed_peer_left(sky_client *c, const char *id) {
+  sky_msg m = {0};
+  m.type = SKY_MSG_PEER_LEFT;
+  strcpy(m.u.peer_left.peer_id, id);
+  feed(c, &m);
+}
+
+static void feed_sdp(sky_client *c, sky_msg_type type, const char *from, const char *sdp) {
+  sky_msg m = {0};
+  m.type = type;
+  strcpy(m.u.sdp.from, from);
+  strcpy(m.u.sdp.to, SELF);
+  m.u.sdp.sdp = (char *)sdp;
+  feed(c, &m);
+}
+
+static void feed_candidate(sky_client *c, const char *from, const char *cand) {
+  sky_msg m = {0};
+  m.type = SKY_MSG_CANDIDATE;
+  strcpy(m.u.candidate.from, from);
+  strcpy(m.u.candidate.to, SELF);
+  m.u.candidate.candidate = (char *)cand;
+  strcpy(m.u.candidate.sdp_mid, "0");
+  m.u.candidate.sdp_mline_index = 0;
+  feed(c, &m);
+}
+
+static void feed_simple(sky_client *c, sky_msg_type type) {
+  sky_msg m = {0};
+  m.type = type;
+  if (type == SKY_MSG_LEFT) strcpy(m.u.left.room, "room1");
+  feed(c, &m);
+}
+
+static int setup(void **state) {
+  fake *f = calloc(1, sizeof *f);
+  f->client = sky_client_new(&fake_ops, f);
+  assert_non_null(f->client);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fake *f = *state;
+  sky_client_free(f->client);
+  clear_lines(f);
+  free(f);
+  return 0;
+}
+
+/* Connected and authenticated, lines cleared. */
+static sky_client *authed(fake *f) {
+  sky_client *c = f->client;
+  assert_int_equal(sky_client_init(c, "ws://127.0.0.1:1/signaling", "app", NULL), SKY_OK);
+  sky_client_on_socket_open(c);
+  feed_welcome(c);
+  assert_int_equal(sky_client_room_state(c), SKY_ROOM_AUTHENTICATED);
+  clear_lines(f);
+  return c;
+}
+
+/* In room1 with peers already there, lines cleared. */
+static sky_client *in_room(fake *f, int n, const char *const *ids) {
+  sky_client *c = authed(f);
+  assert_int_equal(sky_client_join(c, "room1"), SKY_OK);
+  feed_joined(c, "room1", n, ids);
+  assert_int_equal(sky_client_room_state(c), SKY_ROOM_IN_ROOM);
+  clear_lines(f);
+  return c;
+}
+
+/* Drives a peer (that joined after us) through offer/answer to an open channel. */
+static int connect_answering(fake *f, const char *id) {
+  sky_client *c = f->client;
+  feed_peer(c, SKY_MSG_PEER_JOINED, id, NULL);
+  feed_sdp(c, SKY_MSG_OFFER, id, "v=0 offer");
+  int pc = sky_client_peer_handle(c, id);
+  assert_true(pc > 0);
+  sky_client_on_remote_description_set(c, pc, true);
+  sky_client_on_local_description(c, pc, SKY_SDP_ANSWER, "v=0 answer", 10);
+  sky_client_on_pc_state(c, pc, SKY_PCS_CHANNEL, "open");
+  assert_int_equal(sky_client_peer_state(c, id), SKY_PEER_CONNECTED);
+  return pc;
+}
+
+/* ---- room state machine --------------------------------------------------- */
+
+static void test_hello_queued_until_open(void **state) {
+  fake *f = *state;
+  sky_client *c = f->client;
+  assert_int_equal(sky_client_init(c, "ws://h:1/signaling", "app", NULL), SKY_OK);
+  assert_int_equal(sky_client_room_state(c), SKY_ROOM_CONNECTING);
+  assert_int_equal(count(f, "send ", NULL), 0); /* not open: nothing sent */
+  /* join before welcome is remembered, not sent */
+  assert_int_equal(sky_client_join(c, "lobby"), SKY_OK);
+  assert_int_equal(count(f, "send ", NULL), 0);
+  sky_client_on_socket_open(c);
+  int hello = find(f, "send ", "\"hello\"");
+  assert_true(hello >= 0);
+  assert_int_equal(count(f, "send ", NULL), 1); /* join waits for welcome */
+  feed_welcome(c);
+  EXPECT(f, "emit readyStateChange", "[2,null]");
+  int join = find(f, "send ", "\"join\"");
+  assert_true(join > hello);
+  EXPECT(f, "send ", "lobby");
+  assert_int_equal(sky_client_room_state(c), SKY_ROOM_JOINING);
+  assert_string_equal(sky_client_peer_id(c), SELF);
+}
+
+static void test_init_twice_and_bad_args(void **state) {
+  fake *f = *state;
+  sky_client *c = f->client;
+  assert_int_equal(sky_client_join(c, "room"), SKY_E_STATE); /* before init */
+  assert_int_equal(sky_client_send_p2p(c, "1", NULL), SKY_E_STATE);
+  assert_int_equal(sky_client_init(c, "", "app", NULL), SKY_E_ARG);
+  assert_int_equal(sky_client_init(c, "ws://h/signaling", "app", "{not json"), SKY_E_ARG);
+  assert_int_equal(sky_client_init(c, "ws://h/signaling", "app", NULL), SKY_OK);
+  assert_int_equal(sky_client_init(c, "ws://h/signaling", "app", NULL), SKY_E_STATE);
+  assert_int_equal(sky_client_join(c, "bad/room"), SKY_E_ARG);
+  assert_int_equal(sky_client_set_user_data(c, "{oops"), SKY_E_ARG);
+  assert_string_equal(sky_client_user_data(c), "{}"); /* unchanged */
+}
+
+static void test_socket_open_failure(void **state) {
+  fake *f = *state;
+  f->fail_socket_open = true;
+  assert_int_equal(sky_client_init(f->client, "ws://h/signaling", "app", NULL), SKY_E_ARG);
+  EXPECT(f, "emit readyStateChange", "[-1,");
+  assert_int_equal(sky_client_room_state(f->client), SKY_ROOM_ERROR);
+}
+
+static void test_joined_announces_self_then_offers(void **state) {
+  fake *f = *state;
+  sky_client *c = authed(f);
+  sky_client_join(c, "room1");
+  const char *ids[] = {PEER_B, PEER_C};
+  feed_joined(c, "room1", 2, ids);
+  int self = find(f, "emit peerJoined", "[\"" SELF "\"");
+  int done = find(f, "emit _join", "\"room\":\"room1\"");
+  int b = find(f, "emit peerJoined", "[\"" PEER_B "\"");
+  assert_true(self >= 0 && done > self && b > done);
+  EXPECT(f, "emit peerJoined", "\"userData\":{\"name\":\"someone\"}");
+  EXPECT(f, "emit peerJoined", "true]");
+  /* the newcomer offers to each */
+  assert_int_equal(count(f, "pc_create", "iceServers"), 2);
+  assert_int_equal(count(f, "create_offer", NULL), 2);
+  assert_int_equal(sky_client_peer_state(c, PEER_B), SKY_PEER_OFFERING);
+  assert_int_equal(sky_client_peer_count(c), 2);
+}
+
+static void test_user_data_defaults_and_updates(void **state) {
+  fake *f = *state;
+  sky_client *c = in_room(f, 0, NULL);
+  feed_peer(c, SKY_MSG_PEER_JOINED, PEER_B, NULL);
+  EXPECT(f, "emit peerJoined", "\"userData\":{}");
+  char *info = sky_client_peer_info(c, PEER_B);
+  assert_non_null(strstr(info, "\"userData\":{}"));
+  free(info);
+  feed_peer(c, SKY_MSG_PEER_UPDATED, PEER_B, "{\"name\":\"Bob\"}");
+  EXPECT(f, "emit peerUpdated", "\"name\":\"Bob\"");
+  clear_lines(f);
+  assert_int_equal(sky_client_set_user_data(c, "{ \"name\" : \"Al\" }"), SKY_OK);
+  EXPECT(f, "send ", "\"update\"");
+  EXPECT(f, "emit peerUpdated", "[\"" SELF "\"");
+  assert_string_equal(sky_client_user_data(c), "{\"name\":\"Al\"}");
+}
+
+static void test_user_data_before_join_goes_with_join(void **state) {
+  fake *f = *state;
+  sky_client *c = f->client;
+  assert_int_equal(sky_client_set_user_data(c, "{\"name\":\"early\"}"), SKY_OK);
+  sky_client_init(c, "ws://h/signaling", "app", NULL);
+  sky_client_on_socket_open(c);
+  feed_welcome(c);
+  sky_client_join(c, "room1");
+  EXPECT(f, "send ", "\"early\"");
+  int join = find(f, "send ", "\"join\"");
+  assert_non_null(strstr(f->lines[join], "early"));
+}
+
+static void test_join_while_in_room_leaves_first(void **state) {
+  fake *f = *state;
+  const char *ids[] = {PEER_B};
+  sky_client *c = in_room(f, 1, ids);
+  assert_int_equal(sky_client_join(c, "room2"), SKY_OK);
+  int leave = find(f, "send ", "\"leave\"");
+  assert_true(leave >= 0);
+  assert_int_equal(find(f, "send ", "\"join\""), -1); /* not before "left" */
+  EXPECT(f, "emit peerLeft", PEER_B);
+  EXPECT(f, "pc_close", NULL);
+  feed_simple(c, SKY_MSG_LEFT);
+  EXPECT(f, "emit peerLeft", "[\"" SELF "\"");
+  int join = find(f, "send ", "room2");
+  assert_true(join > leave);
+  feed_joined(c, "room2", 0, NULL);
+  assert_string_equal(sky_client_room(c), "room2");
+}
+
+static void test_leave_and_join_error(void **state) {
+  fake *f = *state;
+  sky_client *c = in_room(f, 0, NULL);
+  assert_int_equal(sky_client_leave(c), SKY_OK);
+  assert_int_equal(sky_client_room_state(c), SKY_ROOM_LEAVING);
+  feed_simple(c, SKY_MSG_LEFT);
+  EXPECT(f, "emit _leave", "\"previousRoom\":\"room1\"");
+  assert_int_equal(sky_client_leave(c), SKY_E_STATE);
+  /* a locked room rejects the join */
+  sky_client_join(c, "room9");
+  sky_msg m = {0};
+  m.type = SKY_MSG_ERROR;
+  m.u.error.code = SKY_ERR_ROOM_LOCKED;
+  strcpy(m.u.error.text, "room is locked");
+  int join = find(f, "send ", "\"join\"");
+  const char *ref = strstr(f->lines[join], "\"ref\":\"");
+  assert_non_null(ref);
+  sscanf(ref + 7, "%64[^\"]", m.ref);
+  feed(c, &m);
+  EXPECT(f, "emit systemAction", "[\"reject\"");
+  EXPECT(f, "emit _join", "room_locked");
+  assert_int_equal(sky_client_room_state(c), SKY_ROOM_AUTHENTICATED);
+}
+
+static void test_socket_close_drops_everyone(void **state) {
+  fake *f = *state;
+  const char *ids[] = {PEER_B, PEER_C};
+  sky_client *c = in_room(f, 2, ids);
+  sky_client_on_socket_close(c, 1006, "");
+  assert_int_equal(count(f, "emit peerLeft", NULL), 3);
+  EXPECT(f, "emit peerLeft", "[\"" SELF "\"");
+  EXPECT(f, "emit channelClose", NULL);
+  assert_int_equal(count(f, "pc_close", NULL), 2);
+  assert_int_equal(sky_client_room_state(c), SKY_ROOM_ERROR);
+  assert_int_equal(sky_client_peer_count(c), 0);
+  /* can init again */
+  assert_int_equal(sky_client_init(c, "ws://h/signaling", "app", NULL), SKY_OK);
+}
+
+static void test_server_message_and_lock(void **state) {
+  fake *f = *state;
+  sky_client *c = in_room(f, 0, NULL);
+  feed_peer(c, SKY_MSG_PEER_JOINED, PEER_B, "{\"name\":\"B\"}");
+  assert_int_equal(sky_client_send_server(c, "{\"x\":1}", PEER_B), SKY_OK);
+  EXPECT(f, "send ", "\"message\"");
+  EXPECT(f, "emit incomingMessage", "\"isPrivate\":true,\"isDataChannel\":false},\"" SELF "\"");
+  assert_int_equal(sky_client_send_server(c, "1", PEER_C), SKY_E_UNKNOWN_PEER);
+  sky_msg m = {0};
+  m.type = SKY_MSG_MESSAGE;
+  strcpy(m.u.message.from, PEER_B);
+  m.u.message.content = (char *)"\"hi all\"";
+  feed(c, &m);
+  EXPECT(f, "emit incomingMessage", "{\"content\":\"hi all\",\"senderPeerId\":\"" PEER_B "\",\"targetPeerId\":null,\"isPrivate\":false");
+  assert_int_equal(sky_client_lock(c, true), SKY_OK);
+  EXPECT(f, "send ", "\"lock\"");
+  m = (sky_msg){0};
+  m.type = SKY_MSG_ROOM_LOCK;
+  m.u.room_lock.locked = true;
+  strcpy(m.u.room_lock.peer_id, SELF);
+  feed(c, &m);
+  EXPECT(f, "emit roomLock", "[true,\"" SELF "\"");
+}
+
+/* ---- peers: negotiation ----------------------------------------------------- */
+
+static void test_offerer_path_and_candidate_queue(void **state) {
+  fake *f = *state;
+  const char *ids[] = {PEER_B};
+  sky_client *c = in_room(f, 1, ids);
+  int pc = sky_client_peer_handle(c, PEER_B);
+  sky_client_on_local_description(c, pc, SKY_SDP_OFFER, "v=0 mine", 8);
+  EXPECT(f, "send ", "\"offer\"");
+  EXPECT(f, "send ", "v=0 mine");
+  /* our ICE candidates go out through the server */
+  sky_client_on_ice_candidate(c, pc, "candidate:1 1 udp 1 127.0.0.1 9 typ host", 40, "0", 0);
+  EXPECT(f, "send ", "\"candidate\"");
+  /* their candidate before their answer is held */
+  clear_lines(f);
+  feed_candidate(c, PEER_B, "candidate:early");
+  assert_int_equal(count(f, "add_candidate", NULL), 0);
+  feed_sdp(c, SKY_MSG_ANSWER, PEER_B, "v=0 theirs");
+  EXPECT(f, "set_remote", "answer v=0 theirs");
+  assert_int_equal(count(f, "add_candidate", NULL), 0); /* not until applied */
+  sky_client_on_remote_description_set(c, pc, true);
+  EXPECT(f, "add_candidate", "candidate:early 0 0");
+  feed_candidate(c, PEER_B, "candidate:late");
+  EXPECT(f, "add_candidate", "candidate:late");
+  /* a second (stale) answer is ignored */
+  clear_lines(f);
+  feed_sdp(c, SKY_MSG_ANSWER, PEER_B, "v=0 stale");
+  assert_int_equal(count(f, "set_remote", NULL), 0);
+  sky_client_on_pc_state(c, pc, SKY_PCS_CHANNEL, "open");
+  EXPECT(f, "emit dataChannelState", "[\"open\",\"" PEER_B "\"]");
+  assert_int_equal(sky_client_peer_state(c, PEER_B), SKY_PEER_CONNECTED);
+}
+
+static void test_answerer_path(void **state) {
+  fake *f = *state;
+  sky_client *c = in_room(f, 0, NULL);
+  feed_peer(c, SKY_MSG_PEER_JOINED, PEER_B, NULL);
+  assert_int_equal(count(f, "pc_create", NULL), 0); /* waits for its offer */
+  assert_int_equal(sky_client_peer_state(c, PEER_B), SKY_PEER_NEW);
+  feed_sdp(c, SKY_MSG_OFFER, PEER_B, "v=0 offer");
+  int set = find(f, "set_remote", "offer v=0 offer");
+  int ans = find(f, "create_answer", NULL);
+  assert_true(set >= 0 && ans > set);
+  assert_int_equal(sky_client_peer_state(c, PEER_B), SKY_PEER_ANSWERING);
+  int pc = sky_client_peer_handle(c, PEER_B);
+  sky_client_on_local_description(c, pc, SKY_SDP_ANSWER, "v=0 answer", 10);
+  EXPECT(f, "send ", "\"answer\"");
+}
+
+static void test_glare_impolite_ignores(void **state) {
+  fake *f = *state;
+  /* SELF > PEER_0: we are impolite towards PEER_0 */
+  const char *ids[] = {PEER_0};
+  sky_client *c = in_room(f, 1, ids);
+  int pc = sky_client_peer_handle(c, PEER_0);
+  sky_client_on_local_description(c, pc, SKY_SDP_OFFER, "v=0 mine", 8);
+  clear_lines(f);
+  feed_sdp(c, SKY_MSG_OFFER, PEER_0, "v=0 theirs");
+  assert_int_equal(count(f, "set_remote", NULL), 0);
+  feed_candidate(c, PEER_0, "candidate:of-ignored-offer");
+  assert_int_equal(count(f, "add_candidate", NULL), 0);
+  /* our offer stands: their answer is applied */
+  feed_sdp(c, SKY_MSG_ANSWER, PEER_0, "v=0 answer");
+  EXPECT(f, "set_remote", "answer");
+}
+
+static void test_glare_polite_rolls_back(void **state) {
+  fake *f = *state;
+  const char *ids[] = {PEER_B}; /* SELF < PEER_B: polite */
+  sky_client *c = in_room(f, 1, ids);
+  int pc = sky_client_peer_handle(c, PEER_B);
+  /* their offer arrives while ours is still being made */
+  feed_sdp(c, SKY_MSG_OFFER, PEER_B, "v=0 theirs");
+  EXPECT(f, "set_remote", "offer v=0 theirs");
+  EXPECT(f, "create_answer", NULL);
+  /* our abandoned offer comes back from the stack: never sent */
+  sky_client_on_local_description(c, pc, SKY_SDP_OFFER, "v=0 mine", 8);
+  assert_int_equal(count(f, "send ", "\"offer\""), 0);
+  sky_client_on_local_description(c, pc, SKY_SDP_ANSWER, "v=0 ans", 7);
+  EXPECT(f, "send ", "\"answer\"");
+}
+
+static void test_peer_left_once(void **state) {
+  fake *f = *state;
+  sky_client *c = in_room(f, 0, NULL);
+  int pc = connect_answering(f, PEER_B);
+  sky_client_on_pc_state(c, pc, SKY_PCS_CHANNEL, "closed");
+  feed_peer_left(c, PEER_B);
+  sky_client_on_pc_state(c, pc, SKY_PCS_CONNECTION, "failed");
+  assert_int_equal(count(f, "emit peerLeft", PEER_B), 1);
+  /* the other way round */
+  pc = connect_answering(f, PEER_C);
+  feed_peer_left(c, PEER_C);
+  sky_client_on_pc_state(c, pc, SKY_PCS_CHANNEL, "closed");
+  assert_int_equal(count(f, "emit peerLeft", PEER_C), 1);
+  /* ICE failure after the channel opened */
+  pc = connect_answering(f, PEER_0);
+  sky_client_on_pc_state(c, pc, SKY_PCS_ICE, "failed");
+  assert_int_equal(count(f, "emit peerLeft", PEER_0), 1);
+  assert_int_equal(sky_client_peer_count(c), 0);
+}
+
+static void test_failed_handshake_restarts(void **state) {
+  fake *f = *state;
+  const char *ids[] = {PEER_B};
+  sky_client *c = in_room(f, 1, ids);
+  int pc = sky_client_peer_handle(c, PEER_B);
+  sky_client_on_local_description(c, pc, SKY_SDP_OFFER, "v=0 mine", 8);
+  feed_sdp(c, SKY_MSG_ANSWER, PEER_B, "v=0 answer");
+  clear_lines(f);
+  /* the stack refuses the answer: a fresh connection, a fresh offer, no peerLeft */
+  sky_client_on_remote_description_set(c, pc, false);
+  EXPECT(f, "emit handshakeProgress", "[\"error\"");
+  char closed[32];
+  snprintf(closed, sizeof closed, "pc_close %d", pc);
+  EXPECT(f, closed, NULL);
+  int pc2 = sky_client_peer_handle(c, PEER_B);
+  assert_true(pc2 > pc);
+  EXPECT(f, "create_offer", NULL);
+  assert_int_equal(count(f, "emit peerLeft", NULL), 0);
+  /* callbacks of the old connection are ignored */
+  sky_client_on_pc_state(c, pc, SKY_PCS_ICE, "failed");
+  assert_int_equal(sky_client_peer_count(c), 1);
+  assert_int_equal(sky_client_peer_handle(c, PEER_B), pc2);
+  /* the new one failing before its channel opens: the offerer restarts */
+  sky_client_on_pc_state(c, pc2, SKY_PCS_CONNECTION, "failed");
+  assert_true(sky_client_peer_handle(c, PEER_B) > pc2);
+  /* bounded */
+  for (int i = 1; i < SKY_PEER_RESTARTS_MAX; i++) {
+    int h = sky_client_peer_handle(c, PEER_B);
+    sky_client_on_local_description(c, h, SKY_SDP_OFFER, "v=0", 3);
+    feed_sdp(c, SKY_MSG_ANSWER, PEER_B, "v=0 answer");
+    sky_client_on_remote_description_set(c, h, false);
+  }
+  assert_int_equal(count(f, "emit peerLeft", PEER_B), 1);
+  assert_int_equal(sky_client_peer_count(c), 0);
+}
+
+static void test_answerer_follows_a_restart(void **state) {
+  fake *f = *state;
+  sky_client *c = in_room(f, 0, NULL);
+  feed_peer(c, SKY_MSG_PEER_JOINED, PEER_B, NULL);
+  feed_sdp(c, SKY_MSG_OFFER, PEER_B, "v=0 first");
+  int pc = sky_client_peer_handle(c, PEER_B);
+  sky_client_on_remote_description_set(c, pc, true);
+  sky_client_on_local_description(c, pc, SKY_SDP_ANSWER, "v=0 answer", 10);
+  /* its channel never opened and now closes, the connection fails: not a leave */
+  sky_client_on_pc_state(c, pc, SKY_PCS_CHANNEL, "closed");
+  sky_client_on_pc_state(c, pc, SKY_PCS_CONNECTION, "closed");
+  assert_int_equal(sky_client_peer_count(c), 1);
+  clear_lines(f);
+  feed_sdp(c, SKY_MSG_OFFER, PEER_B, "v=0 second");
+  int pc2 = sky_client_peer_handle(c, PEER_B);
+  assert_true(pc2 > pc);
+  EXPECT(f, "pc_close", NULL);
+  EXPECT(f, "set_remote", "offer v=0 second");
+  assert_int_equal(count(f, "emit peerLeft", NULL), 0);
+}
+
+/* ---- peers: messages ---------------------------------------------------------- */
+
+static void test_p2p_queued_until_open_and_echoed(void **state) {
+  fake *f = *state;
+  const char *ids[] = {PEER_B};
+  sky_client *c = in_room(f, 1, ids);
+  int pc = sky_client_peer_handle(c, PEER_B);
+  assert_int_equal(sky_client_send_p2p(c, "\"first\"", NULL), SKY_OK);
+  assert_int_equal(sky_client_send_p2p(c, "{\"n\":2}", NULL), SKY_OK);
+  assert_int_equal(count(f, "dc_send", NULL), 0);
+  EXPECT(f, "emit incomingMessage", "\"content\":\"first\",\"senderPeerId\":\"" SELF "\",\"targetPeerId\":null,\"isPrivate\":false,\"isDataChannel\":true},\"" SELF "\"");
+  EXPECT(f, "emit incomingMessage", "true]");
+  sky_client_on_pc_state(c, pc, SKY_PCS_CHANNEL, "open");
+  int a = find(f, "dc_send", "first"), b = find(f, "dc_send", "\"n\":2");
+  assert_true(a >= 0 && b > a);
+  /* targeted = private */
+  assert_int_equal(sky_client_send_p2p(c, "\"psst\"", "[\"" PEER_B "\"]"), SKY_OK);
+  EXPECT(f, "dc_send", "\"private\":true");
+  EXPECT(f, "emit incomingMessage", "\"targetPeerId\":\"" PEER_B "\",\"isPrivate\":true");
+  assert_int_equal(sky_client_send_p2p(c, "1", "[\"" PEER_C "\"]"), SKY_E_UNKNOWN_PEER);
+  assert_int_equal(sky_client_send_p2p(c, "1", "[]"), SKY_E_ARG);
+  assert_int_equal(sky_client_send_p2p(c, "not json", NULL), SKY_E_ARG);
+}
+
+static void test_p2p_receive_private_and_unicode(void **state) {
+  fake *f = *state;
+  sky_client *c = in_room(f, 0, NULL);
+  int pc = connect_answering(f, PEER_B);
+  const char *frame = "{\"t\":\"chat\",\"content\":\"héllo 👋 你好 שלום\",\"private\":true}";
+  sky_client_on_channel_message(c, pc, frame, strlen(frame), true);
+  EXPECT(f, "emit incomingMessage", "\"content\":\"héllo 👋 你好 שלום\",\"senderPeerId\":\"" PEER_B "\",\"targetPeerId\":\"" SELF "\",\"isPrivate\":true,\"isDataChannel\":true}");
+  EXPECT(f, "emit incomingMessage", "false]");
+  clear_lines(f);
+  sky_client_on_channel_message(c, pc, "garbage", 7, true);
+  sky_client_on_channel_message(c, pc, "\x01\x02", 2, false);
+  assert_int_equal(count(f, "emit incomingMessage", NULL), 0);
+}
+
+static void test_large_message_chunked(void **state) {
+  fake *f = *state;
+  sky_client *c = in_room(f, 0, NULL);
+  int pc = connect_answering(f, PEER_B);
+  clear_lines(f);
+  size_t n = 60000;
+  char *big = malloc(n + 3);
+  big[0] = '"';
+  for (size_t i = 1; i <= n; i++) big[i] = (char)('a' + i % 26);
+  big[n + 1] = '"';
+  big[n + 2] = '\0';
+  assert_int_equal(sky_client_send_p2p(c, big, NULL), SKY_OK);
+  int frames = count(f, "dc_send", "\"t\":\"part\"");
+  assert_true(frames >= 8);
+  /* feed the frames back to a fresh reassembler, as the other side would */
+  sky_dc_reasm r = {0};
+  sky_dc_chat chat = {0};
+  int got = 0;
+  for (int i = 0; i < f->count; i++) {
+    if (strncmp(f->lines[i], "dc_send ", 8) != 0) continue;
+    const char *data = strchr(f->lines[i] + 8, ' ') + 1;
+    if (sky_dc_receive(&r, data, strlen(data), &chat) == SKY_DC_CHAT) {
+      got++;
+      assert_string_equal(chat.content, big);
+      sky_dc_chat_clear(&chat);
+    }
+  }
+  assert_int_equal(got, 1);
+  sky_dc_reasm_clear(&r);
+  free(big);
+  (void)pc;
+}
+
+static void test_buffered_amount_backpressure(void **state) {
+  fake *f = *state;
+  sky_client *c = in_room(f, 0, NULL);
+  int pc = connect_answering(f, PEER_B);
+  clear_lines(f);
+  f->buffered = SKY_DC_HIGH_WATER; /* channel full */
+  assert_int_equal(sky_client_send_p2p(c, "\"held\"", NULL), SKY_OK);
+  assert_int_equal(count(f, "dc_send", NULL), 0);
+  assert_int_equal(f->timer, SKY_FLUSH_RETRY_MS); /* fallback poll */
+  sky_client_on_timer(c);
+  assert_int_equal(count(f, "dc_send", NULL), 0);
+  f->buffered = 0;
+  sky_client_on_channel_drain(c, pc);
+  EXPECT(f, "dc_send", "held");
+}
+
+static void test_listener_may_reenter(void **state) {
+  fake *f = *state;
+  sky_client *c = in_room(f, 0, NULL);
+  int pc = connect_answering(f, PEER_B);
+  clear_lines(f);
+  f->reenter_on = "incomingMessage";
+  const char *frame = "{\"t\":\"chat\",\"content\":\"ping\",\"private\":false}";
+  sky_client_on_channel_message(c, pc, frame, strlen(frame), true);
+  assert_int_equal(f->reentered, 1);
+  int first = find(f, "emit incomingMessage", "\"ping\"");
+  int echo = find(f, "emit incomingMessage", "from listener");
+  assert_true(first >= 0 && echo > first); /* delivered after, in order */
+  EXPECT(f, "dc_send", "from listener");
+}
+
+static void test_ping_timer(void **state) {
+  fake *f = *state;
+  sky_client *c = authed(f);
+  assert_int_equal(f->timer, 20000);
+  sky_client_on_timer(c);
+  EXPECT(f, "send ", "\"ping\"");
+  sky_client_close(c);
+  assert_int_equal(f->timer, 0);
+}
+
+static void test_close_in_room(void **state) {
+  fake *f = *state;
+  const char *ids[] = {PEER_B};
+  sky_client *c = in_room(f, 1, ids);
+  sky_client_close(c);
+  EXPECT(f, "emit peerLeft", PEER_B);
+  EXPECT(f, "emit peerLeft", SELF);
+  EXPECT(f, "socket_close", NULL);
+  assert_int_equal(sky_client_room_state(c), SKY_ROOM_IDLE);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    T(test_hello_queued_until_open),
+    T(test_init_twice_and_bad_args),
+    T(test_socket_open_failure),
+    T(test_joined_announces_self_then_offers),
+    T(test_user_data_defaults_and_updates),
+    T(test_user_data_before_join_goes_with_join),
+    T(test_join_while_in_room_leaves_first),
+    T(test_leave_and_join_error),
+    T(test_socket_close_drops_everyone),
+    T(test_server_message_and_lock),
+    T(test_offerer_path_and_candidate_queue),
+    T(test_answerer_path),
+    T(test_glare_impolite_ignores),
+    T(test_glare_polite_rolls_back),
+    T(test_peer_left_once),
+    T(test_failed_handshake_restarts),
+    T(test_answerer_follows_a_restart),
+    T(test_p2p_queued_until_open_and_echoed),
+    T(test_p2p_receive_private_and_unicode),
+    T(test_large_message_chunked),
+    T(test_buffered_amount_backpressure),
+    T(test_listener_may_reenter),
+    T(test_ping_timer),
+    T(test_close_in_room),
+#undef T
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
