@@ -6,7 +6,7 @@
 
 struct cJSON;
 
-/* Nesting depth of a parsed value: a scalar is 1, [] or {} is 1, [[1]] is 2. */
+/* Nesting depth of a parsed value, counting the innermost scalar: 1 and [] are 1, [1] is 2, [[1]] is 3. */
 int sky_json_depth(const struct cJSON *item);
 
 /* Parses len bytes of JSON text and re-prints it compactly. Returns a malloc'd
