@@ -68,10 +68,11 @@ static int callback_signaling(struct lws *wsi, enum lws_callback_reasons reason,
 }
 
 /* lws gives every connection a receive buffer of rx_buffer_size bytes (4 KiB
- * when 0). Frames arrive in pieces of at most this size and connection.c
- * reassembles them anyway, so a small one costs large frames a few more
- * callbacks and saves kilobytes on each of thousands of idle peers. */
-#define SKY_WS_RX_BUFFER 1024
+ * when 0), and connection.c reassembles frames that arrive in pieces anyway.
+ * 512 keeps the common messages (ICE candidates, chat, pings) whole, so they
+ * are dispatched without a copy, and costs an SDP a few more callbacks; on an
+ * idle peer it saves most of what the server holds for it (bench/). */
+#define SKY_WS_RX_BUFFER 512
 
 static const struct lws_protocols protocols[] = {
     {SKY_WS_PROTOCOL, callback_signaling, sizeof(sky_conn_slot), SKY_WS_RX_BUFFER, 0, NULL, 0},
