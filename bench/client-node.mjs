@@ -165,12 +165,21 @@ async function skymeshLatency(pair) {
   const { a, b } = pair;
   let waiter = null;
   let bId = null;
-  b.on('incomingMessage', (m, peerId, info, isSelf) => { if (!isSelf) b.sendP2PMessage(m.content, peerId); });
-  a.on('incomingMessage', (m, peerId, info, isSelf) => { if (!isSelf) { bId = peerId; const w = waiter; waiter = null; w?.(); } });
+  const echo = (m, peerId, info, isSelf) => { if (!isSelf) b.sendP2PMessage(m.content, peerId); };
+  const back = (m, peerId, info, isSelf) => { if (!isSelf) { bId = peerId; const w = waiter; waiter = null; w?.(); } };
+  b.on('incomingMessage', echo);
+  a.on('incomingMessage', back);
   // First message broadcast (one other peer) to learn B's id; then targeted.
   const send = (text) => (bId ? a.sendP2PMessage(text, bId) : a.sendP2PMessage(text));
-  await rttLoop(send, (r) => { waiter = r; }, CFG.rttWarm);
-  return rttLoop(send, (r) => { waiter = r; }, CFG.rtts);
+  try {
+    await rttLoop(send, (r) => { waiter = r; }, CFG.rttWarm);
+    return await rttLoop(send, (r) => { waiter = r; }, CFG.rtts);
+  } finally {
+    // The throughput run reuses this pair: B must not echo its 200 KB messages
+    // back (the raw side does not), or skymesh would move twice the bytes.
+    b.off('incomingMessage', echo);
+    a.off('incomingMessage', back);
+  }
 }
 
 const BIG = 'x'.repeat(CFG.tputMessage);

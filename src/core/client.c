@@ -237,6 +237,7 @@ void sky__arm_timer(sky_client *c) {
   c->ops.set_timer(c->user, want);
 }
 
+
 void sky_client_on_timer(sky_client *c) {
   if (!c) return;
   sky__enter(c);

@@ -91,6 +91,9 @@ typedef struct sky_client_ops {
                            int sdp_mline_index);
   /* Sends one text frame on pc's data channel; 0 on success. */
   int (*dc_send)(void *user, int pc, const char *data, size_t len);
+  /* Sends one binary frame (a part of a message longer than one frame); 0 on
+   * success. May be NULL: such messages then fail with SKY_E_TOO_LARGE. */
+  int (*dc_send_binary)(void *user, int pc, const char *data, size_t len);
   size_t (*dc_buffered)(void *user, int pc);
   /* One-shot timer: call sky_client_on_timer after ms; 0 cancels. */
   void (*set_timer)(void *user, uint32_t ms);
@@ -99,7 +102,7 @@ typedef struct sky_client_ops {
 } sky_client_ops;
 
 /* Bytes queued on a data channel above which the core stops sending. */
-#define SKY_DC_HIGH_WATER (256 * 1024)
+#define SKY_DC_HIGH_WATER (1024 * 1024)
 /* Bytes a peer's send queue may hold in C before sends fail with QUEUE_FULL. */
 #define SKY_PEER_QUEUE_MAX (4 * 1024 * 1024)
 /* ICE candidates held per peer while its remote description is not set. */
@@ -109,7 +112,7 @@ typedef struct sky_client_ops {
 /* Fresh connections tried with one peer after failed handshakes. */
 #define SKY_PEER_RESTARTS_MAX 3
 /* Retry period while a channel is above its high-water mark. */
-#define SKY_FLUSH_RETRY_MS 50
+#define SKY_FLUSH_RETRY_MS 1
 
 sky_client *sky_client_new(const sky_client_ops *ops, void *user);
 /* Closes everything without emitting events and frees the client. */

@@ -9,47 +9,34 @@
 
 /* ---- encoding ---------------------------------------------------------- */
 
-/* Largest prefix of text[0..max) that does not cut a UTF-8 sequence. */
-static size_t utf8_cut(const char *text, size_t len, size_t max) {
-  if (len <= max) return len;
-  size_t cut = max;
-  while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80) cut--;
-  return cut ? cut : max; /* invalid UTF-8 cannot come from cJSON; be safe anyway */
+static void put_u32(unsigned char *p, uint32_t v) {
+  for (int k = 0; k < 4; k++) p[k] = (unsigned char)(v >> (8 * k));
+}
+
+static uint32_t get_u32(const unsigned char *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static int send_parts(const char *whole, size_t total, uint32_t msg_id, sky_dc_sink sink,
                       void *user) {
-  uint32_t count = 0;
-  for (size_t off = 0; off < total; count++) off += utf8_cut(whole + off, total - off, SKY_DC_SLICE_MAX);
-
-  char slice[SKY_DC_SLICE_MAX + 1];
-  size_t off = 0;
-  for (uint32_t i = 0; i < count; i++) {
-    size_t n = utf8_cut(whole + off, total - off, SKY_DC_SLICE_MAX);
-    memcpy(slice, whole + off, n);
-    slice[n] = '\0';
+  unsigned char *frame = malloc(SKY_DC_FRAME_MAX);
+  if (!frame) return -1;
+  int count = 0;
+  for (size_t off = 0; off < total; count++) {
+    size_t n = total - off < SKY_DC_SLICE_MAX ? total - off : SKY_DC_SLICE_MAX;
+    frame[0] = SKY_DC_BIN_PART;
+    put_u32(frame + 1, msg_id);
+    put_u32(frame + 5, (uint32_t)total);
+    put_u32(frame + 9, (uint32_t)off);
+    memcpy(frame + SKY_DC_PART_HEADER, whole + off, n);
     off += n;
-
-    cJSON *part = cJSON_CreateObject();
-    if (!part || !cJSON_AddStringToObject(part, "t", "part") ||
-        !cJSON_AddNumberToObject(part, "id", msg_id) || !cJSON_AddNumberToObject(part, "i", i) ||
-        !cJSON_AddNumberToObject(part, "n", count) ||
-        !cJSON_AddNumberToObject(part, "len", (double)total) ||
-        !cJSON_AddStringToObject(part, "d", slice)) {
-      cJSON_Delete(part);
-      return -1;
+    if (!sink(user, (const char *)frame, SKY_DC_PART_HEADER + n, true)) {
+      count = -1;
+      break;
     }
-    char *frame = cJSON_PrintUnformatted(part);
-    cJSON_Delete(part);
-    if (!frame) return -1;
-    size_t flen = strlen(frame);
-    /* A slice of cJSON output holds no control characters, so escaping at most
-     * doubles it: 2 * SKY_DC_SLICE_MAX + header < SKY_DC_FRAME_MAX. */
-    bool ok = flen <= SKY_DC_FRAME_MAX && sink(user, frame, flen);
-    free(frame);
-    if (!ok) return -1;
   }
-  return (int)count;
+  free(frame);
+  return count;
 }
 
 int sky_dc_encode_chat(const char *content_json, bool is_private, uint32_t msg_id,
@@ -68,7 +55,7 @@ int sky_dc_encode_chat(const char *content_json, bool is_private, uint32_t msg_i
   size_t total = strlen(whole);
   int frames;
   if (total > SKY_DC_MESSAGE_MAX) frames = -1;
-  else if (total <= SKY_DC_FRAME_MAX) frames = sink(user, whole, total) ? 1 : -1;
+  else if (total <= SKY_DC_FRAME_MAX) frames = sink(user, whole, total, false) ? 1 : -1;
   else frames = send_parts(whole, total, msg_id, sink, user);
   free(whole);
   return frames;
@@ -89,15 +76,6 @@ void sky_dc_reasm_clear(sky_dc_reasm *r) {
   memset(r, 0, sizeof *r);
 }
 
-/* Reads a non-negative integer field no larger than max; -1 when absent or bad. */
-static double uint_field(const cJSON *obj, const char *name, double max) {
-  const cJSON *f = cJSON_GetObjectItemCaseSensitive(obj, name);
-  if (!cJSON_IsNumber(f)) return -1;
-  double v = f->valuedouble;
-  if (v < 0 || v > max || v != (double)(uint32_t)v) return -1;
-  return v;
-}
-
 static sky_dc_result decode_chat(const cJSON *frame, sky_dc_chat *out) {
   const cJSON *content = cJSON_GetObjectItemCaseSensitive(frame, "content");
   const cJSON *priv = cJSON_GetObjectItemCaseSensitive(frame, "private");
@@ -109,56 +87,10 @@ static sky_dc_result decode_chat(const cJSON *frame, sky_dc_chat *out) {
   return SKY_DC_CHAT;
 }
 
-static sky_dc_result decode_whole(const char *data, size_t len, sky_dc_chat *out, bool allow_part,
-                                  sky_dc_reasm *r);
-
-static sky_dc_result reasm_fail(sky_dc_reasm *r) {
-  sky_dc_reasm_clear(r);
-  return SKY_DC_ERROR;
-}
-
-static sky_dc_result decode_part(sky_dc_reasm *r, const cJSON *frame, sky_dc_chat *out) {
-  double id = uint_field(frame, "id", 4294967295.0);
-  double i = uint_field(frame, "i", SKY_DC_MESSAGE_MAX);
-  double n = uint_field(frame, "n", SKY_DC_MESSAGE_MAX);
-  double total = uint_field(frame, "len", SKY_DC_MESSAGE_MAX);
-  const cJSON *d = cJSON_GetObjectItemCaseSensitive(frame, "d");
-  if (id < 0 || i < 0 || n < 1 || total < 1 || i >= n || !cJSON_IsString(d)) return reasm_fail(r);
-
-  if (i == 0) { /* a new message starts; any unfinished one was a lie */
-    sky_dc_reasm_clear(r);
-    r->id = (uint32_t)id;
-    r->count = (uint32_t)n;
-    r->expected = (size_t)total;
-  } else if (r->expected == 0 || r->id != (uint32_t)id || r->next != (uint32_t)i ||
-             r->count != (uint32_t)n || r->expected != (size_t)total) {
-    return reasm_fail(r);
-  }
-
-  size_t dlen = strlen(d->valuestring);
-  if (dlen > SKY_DC_SLICE_MAX || dlen > r->expected - r->len) return reasm_fail(r);
-  /* Grow by what actually arrived, never by what was announced. */
-  char *grown = realloc(r->buf, r->len + dlen + 1);
-  if (!grown) return reasm_fail(r);
-  r->buf = grown;
-  memcpy(r->buf + r->len, d->valuestring, dlen);
-  r->len += dlen;
-  r->buf[r->len] = '\0';
-  r->next++;
-
-  if (r->next < r->count) return SKY_DC_NONE;
-  if (r->len != r->expected) return reasm_fail(r);
-  char *whole = r->buf;
-  size_t whole_len = r->len;
-  r->buf = NULL;
-  sky_dc_reasm_clear(r);
-  sky_dc_result res = decode_whole(whole, whole_len, out, false, r);
-  free(whole);
-  return res;
-}
-
-static sky_dc_result decode_whole(const char *data, size_t len, sky_dc_chat *out, bool allow_part,
-                                  sky_dc_reasm *r) {
+static sky_dc_result decode_whole(const char *data, size_t len, sky_dc_chat *out) {
+  /* A frame is an object from its first byte: cJSON would skip any bytes up to
+   * 0x20 before it, and so take a binary part inside a part for a chat. */
+  if (len == 0 || data[0] != '{') return SKY_DC_ERROR;
   cJSON *frame = cJSON_ParseWithLength(data, len);
   if (!cJSON_IsObject(frame)) {
     cJSON_Delete(frame);
@@ -168,15 +100,61 @@ static sky_dc_result decode_whole(const char *data, size_t len, sky_dc_chat *out
   sky_dc_result res = SKY_DC_NONE;
   if (!cJSON_IsString(t)) res = SKY_DC_ERROR;
   else if (strcmp(t->valuestring, "chat") == 0) res = decode_chat(frame, out);
-  else if (strcmp(t->valuestring, "part") == 0) res = allow_part ? decode_part(r, frame, out) : SKY_DC_ERROR;
   cJSON_Delete(frame);
   return res;
 }
 
-sky_dc_result sky_dc_receive(sky_dc_reasm *r, const char *data, size_t len, sky_dc_chat *out) {
-  if (!r || !out || !data) return SKY_DC_ERROR;
+static sky_dc_result reasm_fail(sky_dc_reasm *r) {
+  sky_dc_reasm_clear(r);
+  return SKY_DC_ERROR;
+}
+
+static void out_clear(sky_dc_chat *out) {
   out->content = NULL;
   out->is_private = false;
+}
+
+sky_dc_result sky_dc_receive(sky_dc_reasm *r, const char *data, size_t len, sky_dc_chat *out) {
+  if (!r || !out || !data) return SKY_DC_ERROR;
+  out_clear(out);
   if (len > SKY_DC_FRAME_MAX) return reasm_fail(r);
-  return decode_whole(data, len, out, true, r);
+  return decode_whole(data, len, out);
+}
+
+sky_dc_result sky_dc_receive_binary(sky_dc_reasm *r, const unsigned char *data, size_t len,
+                                    sky_dc_chat *out) {
+  if (!r || !out || !data) return SKY_DC_ERROR;
+  out_clear(out);
+  if (len > SKY_DC_FRAME_MAX) return reasm_fail(r);
+  if (len < 1 || data[0] != SKY_DC_BIN_PART) return SKY_DC_NONE; /* unknown kind */
+  if (len <= SKY_DC_PART_HEADER) return reasm_fail(r);           /* no slice */
+  uint32_t id = get_u32(data + 1), total = get_u32(data + 5), off = get_u32(data + 9);
+  size_t dlen = len - SKY_DC_PART_HEADER;
+  if (total == 0 || total > SKY_DC_MESSAGE_MAX) return reasm_fail(r);
+
+  if (off == 0) { /* a new message starts; any unfinished one was a lie */
+    sky_dc_reasm_clear(r);
+    r->id = id;
+    r->expected = total;
+  } else if (r->expected == 0 || r->id != id || r->expected != total || r->len != off) {
+    return reasm_fail(r);
+  }
+
+  if (dlen > r->expected - r->len) return reasm_fail(r);
+  /* Grow by what actually arrived, never by what was announced. */
+  char *grown = realloc(r->buf, r->len + dlen + 1);
+  if (!grown) return reasm_fail(r);
+  r->buf = grown;
+  memcpy(r->buf + r->len, data + SKY_DC_PART_HEADER, dlen);
+  r->len += dlen;
+  r->buf[r->len] = '\0';
+
+  if (r->len < r->expected) return SKY_DC_NONE;
+  char *whole = r->buf;
+  size_t whole_len = r->len;
+  r->buf = NULL;
+  sky_dc_reasm_clear(r);
+  sky_dc_result res = decode_whole(whole, whole_len, out);
+  free(whole);
+  return res;
 }

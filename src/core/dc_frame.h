@@ -4,13 +4,15 @@
  * A chat message is one JSON text frame:
  *     {"t":"chat","content":<any JSON>,"private":true|false}
  * A frame never exceeds SKY_DC_FRAME_MAX bytes. A longer message is sent as
- * numbered "part" frames, each carrying a slice of the whole frame's text:
- *     {"t":"part","id":7,"i":0,"n":3,"len":40000,"d":"...slice..."}
- * The channel is ordered, so the parts of one message arrive contiguously; the
- * reassembler accepts exactly that and nothing else. It never allocates more
- * than the bytes actually received, and never more than SKY_DC_MESSAGE_MAX,
- * whatever "len" and "n" claim. Unknown "t" values are ignored (forward
- * compatibility); binary frames are reserved for bulk data.
+ * binary "part" frames, each carrying a slice of the whole frame's text after a
+ * 13-byte header (integers little-endian):
+ *     u8 SKY_DC_BIN_PART | u32 id | u32 total length | u32 offset | slice
+ * The channel is ordered, so the parts of one message arrive contiguously, at
+ * offsets 0, then each where the last ended; the reassembler accepts exactly
+ * that and nothing else. It never allocates more than the bytes actually
+ * received, and never more than SKY_DC_MESSAGE_MAX, whatever the header claims.
+ * Unknown "t" values and binary frames of unknown kind are ignored (forward
+ * compatibility).
  */
 #ifndef SKYMESH_DC_FRAME_H
 #define SKYMESH_DC_FRAME_H
@@ -20,11 +22,14 @@
 #include <stdint.h>
 
 #define SKY_DC_FRAME_MAX 16384          /* bytes in one data-channel frame */
-#define SKY_DC_SLICE_MAX 8000           /* raw bytes of whole-frame text per part */
+#define SKY_DC_PART_HEADER 13           /* bytes before the slice in a binary part */
+#define SKY_DC_SLICE_MAX (SKY_DC_FRAME_MAX - SKY_DC_PART_HEADER) /* bytes per part */
+#define SKY_DC_BIN_PART 0x01            /* first byte of a binary part frame */
 #define SKY_DC_MESSAGE_MAX (256 * 1024) /* a whole chat frame, reassembled */
 
-/* Receives one encoded frame (NUL-terminated, len bytes). Return false to stop. */
-typedef bool (*sky_dc_sink)(void *user, const char *frame, size_t len);
+/* Receives one encoded frame of len bytes: a text frame (NUL-terminated) or,
+ * when binary, a part. Return false to stop. */
+typedef bool (*sky_dc_sink)(void *user, const char *frame, size_t len, bool binary);
 
 /* Encodes a chat message. content_json must be valid JSON text (not checked
  * here). Calls sink once per frame, in order. msg_id numbers the parts of a
@@ -46,10 +51,8 @@ void sky_dc_chat_clear(sky_dc_chat *chat);
 typedef struct sky_dc_reasm {
   char *buf;
   size_t len;      /* bytes received so far */
-  size_t expected; /* "len" of the message in progress; 0 = none */
-  uint32_t id;     /* "id" of the message in progress */
-  uint32_t next;   /* index of the next expected part */
-  uint32_t count;  /* "n" of the message in progress */
+  size_t expected; /* total length of the message in progress; 0 = none */
+  uint32_t id;     /* id of the message in progress */
 } sky_dc_reasm;
 
 void sky_dc_reasm_clear(sky_dc_reasm *r);
@@ -62,5 +65,8 @@ typedef enum sky_dc_result {
 
 /* Feeds one received text frame of len bytes (need not be NUL-terminated). */
 sky_dc_result sky_dc_receive(sky_dc_reasm *r, const char *data, size_t len, sky_dc_chat *out);
+/* Feeds one received binary frame of len bytes. */
+sky_dc_result sky_dc_receive_binary(sky_dc_reasm *r, const unsigned char *data, size_t len,
+                                    sky_dc_chat *out);
 
 #endif

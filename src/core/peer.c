@@ -356,20 +356,28 @@ typedef struct {
   sky_peer *p;
 } queue_ctx;
 
-static bool queue_frame(void *user, const char *frame, size_t len) {
+/* Text frames are JSON objects ('{'); binary ones start with their kind byte. */
+static bool queue_frame(void *user, const char *frame, size_t len, bool binary) {
   queue_ctx *q = user;
+  if (binary && !q->c->ops.dc_send_binary) return false;
   return sky__textq_push(&q->p->outq, NULL, frame, len);
 }
 
 /* Sends queued frames while the channel is open and not above high water. */
 static void peer_flush(sky_client *c, sky_peer *p) {
+  if (!p->channel_open || !p->outq.head) return;
+  /* Asked once per flush (a stack call that may block, as wrtc's does), then
+   * counted here: what we send is buffered. */
+  size_t buffered = c->ops.dc_buffered ? c->ops.dc_buffered(c->user, p->pc) : 0;
   while (p->channel_open && p->outq.head) {
-    if (c->ops.dc_buffered && c->ops.dc_buffered(c->user, p->pc) >= SKY_DC_HIGH_WATER) {
+    if (buffered >= SKY_DC_HIGH_WATER) {
       c->flush_blocked = true;
       return;
     }
     sky_text *t = sky__textq_pop(&p->outq);
-    c->ops.dc_send(c->user, p->pc, t->data, t->len);
+    if ((unsigned char)t->data[0] == SKY_DC_BIN_PART) c->ops.dc_send_binary(c->user, p->pc, t->data, t->len);
+    else c->ops.dc_send(c->user, p->pc, t->data, t->len);
+    buffered += t->len;
     free(t);
   }
 }
@@ -415,13 +423,15 @@ void sky_client_on_channel_drain(sky_client *c, int pc) {
 }
 
 void sky_client_on_channel_message(sky_client *c, int pc, const char *data, size_t len, bool is_text) {
-  if (!c || !data || !is_text) return; /* binary frames: reserved for bulk data */
+  if (!c || !data) return;
   sky_peer *p = peer_by_pc(c, pc);
   if (!p) return;
   sky__enter(c);
   if (!p->channel_open) channel_opened(c, p); /* a message proves the channel is open */
   sky_dc_chat chat;
-  if (sky_dc_receive(&p->reasm, data, len, &chat) == SKY_DC_CHAT) {
+  sky_dc_result res = is_text ? sky_dc_receive(&p->reasm, data, len, &chat)
+                              : sky_dc_receive_binary(&p->reasm, (const unsigned char *)data, len, &chat);
+  if (res == SKY_DC_CHAT) {
     sky__incoming(c, chat.content, p->id, chat.is_private ? c->self_id : NULL, chat.is_private, true);
     sky_dc_chat_clear(&chat);
   }

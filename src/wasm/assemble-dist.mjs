@@ -36,6 +36,7 @@ var skyScriptUrl = typeof document != 'undefined' && document.currentScript ? do
 ${factory(path.join(wasmDir, 'skymesh.js'))}
 ${glue}
 Skyway.Skyway = Skyway;
+Skyway.default = Skyway; // TypeScript's require() of a default export, without esModuleInterop
 return Skyway;
 }));
 `;

@@ -15,6 +15,7 @@
  *   sky_js_set_remote(h, type, sdp, len) (rollback first if glare) -> sky_cb_remote_set
  *   sky_js_add_candidate(h, cand, len, mid, mid_len, mline)
  *   sky_js_dc_send(h, data, len)       synchronous: 0 sent, -1 not open / failed
+ *   sky_js_dc_send_bin(h, data, len)   the same, as a binary frame
  *   sky_js_dc_buffered(h)              synchronous: the channel's bufferedAmount
  *   sky_js_emit(name, args, len)       synchronous: the one C -> JS event channel
  *
@@ -82,17 +83,21 @@ EM_JS(void, sky_js_pc_close, (int h), {
  * Some stacks (node-datachannel) answer on their own when an offer is set:
  * then the answer already in place is the one to send. */
 EM_JS(void, sky_js_describe, (int h, int type), {
-  skyOp(h, function(pc) {
+  /* wrtc's getters block until its signaling thread is free (it serves every
+   * connection of the process): read as few as possible. */
+  skyOp(h, function(pc, e) {
     if (!type) skyChannel(h);
     var make = !type ? pc.createOffer() : pc.signalingState == "have-remote-offer" ? pc.createAnswer() : null;
-    var ld = pc.localDescription;
-    if (!make && !(ld && ld.type == "answer")) return;
+    var ld, sdp;
+    if (!make && !((ld = pc.localDescription) && ld.type == "answer")) return;
     var done = make ? make.then(function(d) {
+      sdp = d.sdp;
       /* node-datachannel's polyfill hands back the offer its stack already set */
       if (type || pc.signalingState != "have-local-offer") return pc.setLocalDescription(d);
-    }) : Promise.resolve();
+    }) : Promise.resolve(sdp = ld.sdp);
     return done.then(function() {
-      skyStrings([pc.localDescription.sdp], function(p, n) { _sky_cb_local_description(h, type, p, n); });
+      if (!type) e.offered = 1;
+      skyStrings([sdp], function(p, n) { _sky_cb_local_description(h, type, p, n); });
     });
   });
 });
@@ -102,9 +107,9 @@ EM_JS(void, sky_js_describe, (int h, int type), {
  * implicitly). */
 EM_JS(void, sky_js_set_remote, (int h, int type, const char *sdp, int len), {
   var desc = {type: type ? "answer" : "offer", sdp: UTF8ToString(sdp, len)};
-  skyOp(h, function(pc) {
-    var rollback = !type && pc.signalingState == "have-local-offer" ?
-      pc.setLocalDescription({type: "rollback"}) : Promise.resolve();
+  skyOp(h, function(pc, e) {
+    var rollback = !type && e.offered ? pc.setLocalDescription({type: "rollback"}) : Promise.resolve();
+    e.offered = 0;
     function ok() { skyChannel(h); _sky_cb_remote_set(h, 1); }
     return rollback.then(function() { return pc.setRemoteDescription(desc); }).then(ok, function() {
       /* node-datachannel may throw over the candidates inside an answer it did
@@ -127,6 +132,17 @@ EM_JS(int, sky_js_dc_send, (int h, const char *data, int len), {
   var e = skyPcs[h];
   try {
     e.dc.send(UTF8ToString(data, len));
+    return 0;
+  } catch (err) {
+    return -1;
+  }
+});
+
+/* data: C-owned, copied at once (sent as a binary frame). */
+EM_JS(int, sky_js_dc_send_bin, (int h, const char *data, int len), {
+  var e = skyPcs[h];
+  try {
+    e.dc.send(HEAPU8.slice(data, data + len));
     return 0;
   } catch (err) {
     return -1;
@@ -202,6 +218,10 @@ void sky_bridge_add_candidate(void *user, int pc, const char *cand, const char *
 int sky_bridge_dc_send(void *user, int pc, const char *data, size_t len) {
   (void)user;
   return sky_js_dc_send(pc, data, (int)len);
+}
+int sky_bridge_dc_send_binary(void *user, int pc, const char *data, size_t len) {
+  (void)user;
+  return sky_js_dc_send_bin(pc, data, (int)len);
 }
 size_t sky_bridge_dc_buffered(void *user, int pc) {
   (void)user;

@@ -17,6 +17,7 @@ void sky_bridge_create_answer(void *user, int pc);
 void sky_bridge_set_remote(void *user, int pc, sky_sdp_type type, const char *sdp);
 void sky_bridge_add_candidate(void *user, int pc, const char *cand, const char *mid, int mline);
 int sky_bridge_dc_send(void *user, int pc, const char *data, size_t len);
+int sky_bridge_dc_send_binary(void *user, int pc, const char *data, size_t len);
 size_t sky_bridge_dc_buffered(void *user, int pc);
 void sky_bridge_emit(void *user, const char *name, const char *args_json);
 

@@ -23,7 +23,7 @@ function skyChannel(h) {
   if (!e || e.dc) return;
   var dc = e.dc = e.pc.createDataChannel('skymesh', {negotiated: true, id: 0, ordered: true});
   dc.binaryType = 'arraybuffer';
-  dc.bufferedAmountLowThreshold = 65536;
+  dc.bufferedAmountLowThreshold = 262144;
   dc.onopen = function() { e.state(3, 'open'); };
   dc.onclose = function() { e.state(3, 'closed'); };
   dc.onerror = function() { e.state(3, 'error'); };
@@ -43,12 +43,23 @@ function skyChannel(h) {
 
 // Calls fn(ptr0, len0, ptr1, len1, ...) with each string as NUL-terminated
 // UTF-8 in WASM memory. JS allocates and frees after the call: C copies.
+var skyEnc = new TextEncoder();
 function skyStrings(strs, fn) {
   var args = [];
   try {
     strs.forEach(function(s) {
-      var n = lengthBytesUTF8(s), p = _malloc(n + 1);
-      stringToUTF8(s, p, n + 1);
+      var n, p;
+      if (s.length > 256) { // long (channel frames, SDP): the native encoder
+        var b = skyEnc.encode(s);
+        n = b.length;
+        p = _malloc(n + 1);
+        HEAPU8.set(b, p);
+        HEAPU8[p + n] = 0;
+      } else {
+        n = lengthBytesUTF8(s);
+        p = _malloc(n + 1);
+        stringToUTF8(s, p, n + 1);
+      }
       args.push(p, n);
     });
     return fn.apply(null, args);

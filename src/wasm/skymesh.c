@@ -126,6 +126,7 @@ static const sky_client_ops ops = {
   .pc_set_remote = sky_bridge_set_remote,
   .pc_add_candidate = sky_bridge_add_candidate,
   .dc_send = sky_bridge_dc_send,
+  .dc_send_binary = sky_bridge_dc_send_binary,
   .dc_buffered = sky_bridge_dc_buffered,
   .set_timer = op_set_timer,
   .emit = sky_bridge_emit,

@@ -14,6 +14,7 @@ it('import and require give the same working Skyway class', async () => {
   assert.equal(SkywayImported, SkywayRequired);
   assert.equal(NamedImport, SkywayRequired);
   assert.equal(SkywayRequired.Skyway, SkywayRequired);
+  assert.equal(SkywayRequired.default, SkywayRequired, 'TypeScript require() without esModuleInterop');
   const a = new SkywayImported();
   const b = SkywayRequired(); // callable without new, like SkywayJS
   await Promise.all([a.ready, b.ready]);

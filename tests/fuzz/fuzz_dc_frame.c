@@ -2,8 +2,9 @@
  * the chunk reassembler, fed by a malicious peer.
  *
  * The first input byte picks a mode:
- *   0: a stream of frames (separated by the byte 0x1E) into one reassembler:
- *      parts that lie about "len" / "n" / "i" / "id", parts of interleaved
+ *   0: a stream of frames (separated by the byte 0x1E) into one reassembler; a
+ *      frame whose first byte is 0x01..0x03 is fed as a binary frame, the others
+ *      as text: parts that lie about id / total / offset, parts of interleaved
  *      messages, parts after a chat, chats inside parts ... Properties: no crash,
  *      no leak, the reassembler never holds more than SKY_DC_MESSAGE_MAX bytes
  *      nor more than it was sent, every delivered chat is valid JSON no deeper
@@ -63,7 +64,9 @@ static void feed(sky_dc_reasm *r, const char *frame, size_t len, size_t *fed) {
   sky_dc_chat chat;
   memset(&chat, 0, sizeof chat);
   *fed += len;
-  sky_dc_result res = sky_dc_receive(r, frame, len, &chat);
+  bool binary = len && (uint8_t)frame[0] >= 0x01 && (uint8_t)frame[0] <= 0x03;
+  sky_dc_result res = binary ? sky_dc_receive_binary(r, (const unsigned char *)frame, len, &chat)
+                             : sky_dc_receive(r, frame, len, &chat);
   CHECK(res == SKY_DC_NONE || res == SKY_DC_CHAT || res == SKY_DC_ERROR);
   if (res == SKY_DC_CHAT) check_chat(&chat);
   else CHECK(chat.content == NULL);
@@ -96,22 +99,27 @@ static void stream(const uint8_t *data, size_t size) {
 typedef struct frames {
   char **items;
   size_t *lens;
+  bool *bins;
   size_t count;
 } frames;
 
-static bool collect(void *user, const char *frame, size_t len) {
+static bool collect(void *user, const char *frame, size_t len, bool binary) {
   frames *f = user;
   CHECK(len <= SKY_DC_FRAME_MAX);
-  CHECK(strlen(frame) == len);
+  if (binary) CHECK(len > SKY_DC_PART_HEADER && (uint8_t)frame[0] == SKY_DC_BIN_PART);
+  else CHECK(strlen(frame) == len);
   char **items = realloc(f->items, (f->count + 1) * sizeof *items);
   size_t *lens = realloc(f->lens, (f->count + 1) * sizeof *lens);
-  CHECK(items && lens);
+  bool *bins = realloc(f->bins, (f->count + 1) * sizeof *bins);
+  CHECK(items && lens && bins);
   f->items = items;
   f->lens = lens;
-  f->items[f->count] = malloc(len + 1);
+  f->bins = bins;
+  f->items[f->count] = malloc(len ? len : 1);
   CHECK(f->items[f->count]);
-  memcpy(f->items[f->count], frame, len + 1);
+  memcpy(f->items[f->count], frame, len);
   f->lens[f->count] = len;
+  f->bins[f->count] = binary;
   f->count++;
   return true;
 }
@@ -120,6 +128,7 @@ static void frames_free(frames *f) {
   for (size_t i = 0; i < f->count; i++) free(f->items[i]);
   free(f->items);
   free(f->lens);
+  free(f->bins);
   memset(f, 0, sizeof *f);
 }
 
@@ -136,7 +145,8 @@ static int replay(const frames *f, const size_t *order, size_t n, const char *co
     sky_dc_chat chat;
     memset(&chat, 0, sizeof chat);
     fed += f->lens[i];
-    sky_dc_result res = sky_dc_receive(&r, f->items[i], f->lens[i], &chat);
+    sky_dc_result res = f->bins[i] ? sky_dc_receive_binary(&r, (const unsigned char *)f->items[i], f->lens[i], &chat)
+                                   : sky_dc_receive(&r, f->items[i], f->lens[i], &chat);
     if (res == SKY_DC_CHAT) {
       check_chat(&chat);
       if (must_match) {

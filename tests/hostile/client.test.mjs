@@ -44,6 +44,25 @@ async function until(pred, what, ms = 10000) {
   }
 }
 const chat = (content) => JSON.stringify({ t: 'chat', content, private: false });
+// A binary part frame (docs/protocol.md, data-channel framing): kind, then id,
+// total length and offset (u32 little-endian), then a slice of the whole frame.
+const part = (id, total, off, slice, kind = 1) => {
+  const d = Buffer.from(slice);
+  const b = Buffer.alloc(13 + d.length);
+  b[0] = kind;
+  b.writeUInt32LE(id, 1);
+  b.writeUInt32LE(total, 5);
+  b.writeUInt32LE(off, 9);
+  d.copy(b, 13);
+  return b;
+};
+const SLICE = 16384 - 13;
+const parts = (id, whole) => {
+  const w = Buffer.from(whole);
+  const out = [];
+  for (let off = 0; off < w.length; off += SLICE) out.push(part(id, w.length, off, w.subarray(off, off + SLICE)));
+  return out;
+};
 
 before(async () => {
   Skyway = require('../../dist/skymesh.js');
@@ -144,27 +163,27 @@ const BAD = [
   ['not JSON', ['hello V', '{"t":"chat","content":', '', '\u0000\u0001']],
   ['JSON that is not a frame object', ['[1,2]', '"chat"', 'null', '{"t":5,"content":1}', '{"content":"no t"}']],
   ['a chat without content', ['{"t":"chat"}']],
-  ['binary frames', [Buffer.from(chat('binary')), Buffer.from([0xff, 0, 1])]],
+  ['binary frames of unknown kinds', [Buffer.from(chat('binary')), Buffer.from([0xff, 0, 1]), part(1, 24, 0, '{"t":"chat","content":1}', 2)]],
   ['content nested 40 levels', [`{"t":"chat","content":${'['.repeat(40)}${']'.repeat(40)},"private":false}`]],
-  ['a frame over 16 KiB', [chat('z'.repeat(20000))]],
-  ['parts whose "len" lies (claims 256 KiB)', [
-    JSON.stringify({ t: 'part', id: 1, i: 0, n: 2, len: 262144, d: '{"t":"chat",' }),
-    JSON.stringify({ t: 'part', id: 1, i: 1, n: 2, len: 262144, d: '"content":1}' })]],
-  ['parts whose "n" lies (claims 262144 parts)', [
-    JSON.stringify({ t: 'part', id: 2, i: 0, n: 262144, len: 24, d: '{"t":"chat","content":1}' })]],
-  ['parts with "len" past the 256 KiB limit and huge ids', [
-    JSON.stringify({ t: 'part', id: 4294967296, i: 0, n: 2, len: 1e12, d: 'x' }),
-    JSON.stringify({ t: 'part', id: -1, i: -1, n: -1, len: -1, d: 'x' })]],
+  ['a frame over 16 KiB', [chat('z'.repeat(20000)), Buffer.concat([part(12, 20000, 0, ''), Buffer.alloc(20000, 0x7a)])]],
+  ['parts whose total lies (claims 256 KiB)', [part(1, 262144, 0, '{"t":"chat",'), part(1, 262144, 12, '"content":1}')]],
+  ['parts whose total is past the 256 KiB limit, or zero', [
+    part(2, 262145, 0, 'x'), part(4, 0xffffffff, 0, 'x'), part(5, 0, 0, 'x'), part(6, 24, 0xffffffff, 'x')]],
   ['parts out of order, duplicated, or interleaved with another message', (() => {
-    const whole = chat('p'.repeat(20000));
-    const parts = [0, 1, 2].map((i) => JSON.stringify({ t: 'part', id: 7, i, n: 3, len: whole.length, d: whole.slice(i * 8000, (i + 1) * 8000) }));
-    const other = JSON.stringify({ t: 'part', id: 8, i: 0, n: 2, len: 10, d: '01234' });
-    return [parts[0], parts[2], parts[1], parts[0], parts[1], parts[1], parts[2], parts[0], other, parts[1], parts[2]];
+    const p = parts(7, chat('p'.repeat(40000)));
+    const other = part(8, 10, 0, '01234');
+    return [p[0], p[2], p[1], p[0], p[1], p[1], p[2], p[0], other, p[1], p[2]];
   })()],
-  ['a part slice larger than 8000 bytes', [JSON.stringify({ t: 'part', id: 9, i: 0, n: 1, len: 9000, d: 'q'.repeat(9000) })]],
+  ['a part slice past what the total has left', [part(9, 10, 0, 'q'.repeat(9000))]],
+  ['truncated part headers and empty slices', [Buffer.from([1]), Buffer.from([1, 0, 0, 0, 0, 24, 0, 0]), part(3, 24, 0, '')]],
   ['parts that reassemble into another part', (() => {
-    const inner = JSON.stringify({ t: 'part', id: 3, i: 0, n: 1, len: 24, d: '{"t":"chat","content":1}' });
-    return [JSON.stringify({ t: 'part', id: 10, i: 0, n: 1, len: inner.length, d: inner })];
+    const inner = part(3, 24, 0, '{"t":"chat","content":1}');
+    const innerText = JSON.stringify({ t: 'part', id: 3, i: 0, n: 1, len: 24, d: '{"t":"chat","content":1}' });
+    return [part(10, inner.length, 0, inner), part(11, innerText.length, 0, innerText)];
+  })()],
+  ['text part frames (the old framing: an unknown type now)', (() => {
+    const whole = chat('old');
+    return [JSON.stringify({ t: 'part', id: 1, i: 0, n: 1, len: whole.length, d: whole })];
   })()],
   ['unknown frame types', ['{"t":"evil","content":"x"}', '{"t":"bulk"}']],
 ];
@@ -185,13 +204,17 @@ test('impersonation: a chat claiming to come from H is attributed to M', async (
 });
 
 test('a correctly chunked 100 KB message is delivered once', async () => {
-  const whole = chat({ big: 'b'.repeat(100000) });
-  const n = Math.ceil(whole.length / 8000);
-  const frames = [];
-  for (let i = 0; i < n; i++) frames.push(JSON.stringify({ t: 'part', id: 11, i, n, len: whole.length, d: whole.slice(i * 8000, (i + 1) * 8000) }));
-  const got = await sendFromM(frames, 'chunked');
+  const got = await sendFromM(parts(11, chat({ big: 'b'.repeat(100000) })), 'chunked');
   assert.equal(got.length, 1);
   assert.equal(got[0].content.big.length, 100000);
+  await honestStillChat();
+});
+
+test('a chunked message in several small parts, then one restarted midway, is delivered once each', async () => {
+  const whole = Buffer.from(chat({ small: 'parts' }));
+  const a = [part(12, whole.length, 0, whole.subarray(0, 5)), part(12, whole.length, 5, whole.subarray(5, 9)), part(12, whole.length, 9, whole.subarray(9))];
+  const got = await sendFromM([a[0], a[1], ...a], 'small-parts');
+  assert.deepEqual(got.map((g) => g.content), [{ small: 'parts' }]);
   await honestStillChat();
 });
 

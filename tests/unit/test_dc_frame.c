@@ -13,16 +13,22 @@
 
 typedef struct frames {
   char *f[64];
+  size_t len[64];
+  bool bin[64];
   int n;
 } frames;
 
-static bool collect(void *user, const char *frame, size_t len) {
+static bool collect(void *user, const char *frame, size_t len, bool binary) {
   frames *fr = user;
   assert_true(len <= SKY_DC_FRAME_MAX);
-  assert_int_equal(strlen(frame), len);
+  if (!binary) assert_int_equal(strlen(frame), len);
+  else assert_int_equal((unsigned char)frame[0], SKY_DC_BIN_PART);
   if (fr->n >= 64) return false;
   fr->f[fr->n] = malloc(len + 1);
-  memcpy(fr->f[fr->n++], frame, len + 1);
+  memcpy(fr->f[fr->n], frame, len);
+  fr->f[fr->n][len] = '\0';
+  fr->len[fr->n] = len;
+  fr->bin[fr->n++] = binary;
   return true;
 }
 
@@ -37,7 +43,8 @@ static char *replay(frames *fr, bool *is_private) {
   sky_dc_chat chat = {0};
   char *out = NULL;
   for (int i = 0; i < fr->n; i++) {
-    sky_dc_result res = sky_dc_receive(&r, fr->f[i], strlen(fr->f[i]), &chat);
+    sky_dc_result res = fr->bin[i] ? sky_dc_receive_binary(&r, (const unsigned char *)fr->f[i], fr->len[i], &chat)
+                                   : sky_dc_receive(&r, fr->f[i], fr->len[i], &chat);
     assert_int_not_equal(res, SKY_DC_ERROR);
     if (res == SKY_DC_CHAT) {
       assert_null(out);
@@ -74,7 +81,7 @@ static void test_chunked_unicode_round_trip(void **state) {
   *p = '\0';
   frames fr = {0};
   int n = sky_dc_encode_chat(content, false, 42, collect, &fr);
-  assert_true(n > 5);
+  assert_true(n > 3);
   assert_int_equal(n, fr.n);
   bool priv = true;
   char *got = replay(&fr, &priv);
@@ -108,6 +115,37 @@ static void test_escape_heavy_content(void **state) {
   free(content);
 }
 
+/* Parts are filled up to the frame limit, escaped or not. */
+static void test_parts_full_and_bounded(void **state) {
+  (void)state;
+  size_t n = 200000;
+  char *content = malloc(n + 3);
+  content[0] = '"';
+  memset(content + 1, 'x', n);
+  content[n + 1] = '"';
+  content[n + 2] = '\0';
+  frames fr = {0};
+  int count = sky_dc_encode_chat(content, false, 3, collect, &fr);
+  assert_int_equal(count, 13); /* 200 KB in full 16 KiB frames */
+  for (int i = 0; i + 1 < fr.n; i++) assert_int_equal(fr.len[i], SKY_DC_FRAME_MAX);
+  char *got = replay(&fr, NULL);
+  assert_string_equal(got, content);
+  free(got);
+  frames_free(&fr);
+  /* whitespace between tokens: sent as is */
+  content[0] = '[';
+  for (size_t i = 1; i <= n; i++) content[i] = i % 2 ? '\n' : (i + 1 == n ? '1' : ' ');
+  content[n] = '1';
+  content[n + 1] = ']';
+  count = sky_dc_encode_chat(content, false, 4, collect, &fr);
+  assert_int_equal(count, 13);
+  got = replay(&fr, NULL);
+  assert_string_equal(got, "[1]");
+  free(got);
+  frames_free(&fr);
+  free(content);
+}
+
 static void test_too_large_refused(void **state) {
   (void)state;
   size_t n = SKY_DC_MESSAGE_MAX + 10;
@@ -126,34 +164,74 @@ static sky_dc_result feed(sky_dc_reasm *r, const char *frame, sky_dc_chat *chat)
   return sky_dc_receive(r, frame, strlen(frame), chat);
 }
 
+/* A binary part: kind, id, total, offset, then the slice. */
+static sky_dc_result part(sky_dc_reasm *r, uint8_t kind, uint32_t id, uint32_t total, uint32_t off,
+                          const char *slice, sky_dc_chat *chat) {
+  unsigned char buf[SKY_DC_FRAME_MAX + 16];
+  size_t n = strlen(slice);
+  uint32_t v[3] = {id, total, off};
+  buf[0] = kind;
+  for (int k = 0; k < 3; k++)
+    for (int b = 0; b < 4; b++) buf[1 + 4 * k + b] = (unsigned char)(v[k] >> (8 * b));
+  memcpy(buf + SKY_DC_PART_HEADER, slice, n);
+  return sky_dc_receive_binary(r, buf, SKY_DC_PART_HEADER + n, chat);
+}
+
 static void test_lying_peer(void **state) {
   (void)state;
   sky_dc_reasm r = {0};
   sky_dc_chat chat = {0};
   /* claims a huge message: refused before any allocation */
-  assert_int_equal(feed(&r, "{\"t\":\"part\",\"id\":1,\"i\":0,\"n\":2,\"len\":4294967295,\"d\":\"ab\"}", &chat), SKY_DC_ERROR);
+  assert_int_equal(part(&r, 1, 1, 4294967295u, 0, "ab", &chat), SKY_DC_ERROR);
   assert_null(r.buf);
+  assert_int_equal(part(&r, 1, 1, SKY_DC_MESSAGE_MAX + 1, 0, "ab", &chat), SKY_DC_ERROR);
+  assert_int_equal(part(&r, 1, 1, 0, 0, "ab", &chat), SKY_DC_ERROR);
   /* claims 10 bytes, sends more */
-  assert_int_equal(feed(&r, "{\"t\":\"part\",\"id\":1,\"i\":0,\"n\":2,\"len\":10,\"d\":\"0123456789abc\"}", &chat), SKY_DC_ERROR);
+  assert_int_equal(part(&r, 1, 1, 10, 0, "0123456789abc", &chat), SKY_DC_ERROR);
   assert_null(r.buf);
   /* a part out of order */
-  assert_int_equal(feed(&r, "{\"t\":\"part\",\"id\":1,\"i\":0,\"n\":3,\"len\":100,\"d\":\"ab\"}", &chat), SKY_DC_NONE);
-  assert_int_equal(r.len, 2); /* grew by what arrived, not by "len" */
-  assert_int_equal(feed(&r, "{\"t\":\"part\",\"id\":1,\"i\":2,\"n\":3,\"len\":100,\"d\":\"cd\"}", &chat), SKY_DC_ERROR);
+  assert_int_equal(part(&r, 1, 1, 100, 0, "ab", &chat), SKY_DC_NONE);
+  assert_int_equal(r.len, 2); /* grew by what arrived, not by the total */
+  assert_int_equal(part(&r, 1, 1, 100, 4, "cd", &chat), SKY_DC_ERROR);
   assert_null(r.buf);
-  /* a part of another message */
-  feed(&r, "{\"t\":\"part\",\"id\":1,\"i\":0,\"n\":2,\"len\":100,\"d\":\"ab\"}", &chat);
-  assert_int_equal(feed(&r, "{\"t\":\"part\",\"id\":2,\"i\":1,\"n\":2,\"len\":100,\"d\":\"cd\"}", &chat), SKY_DC_ERROR);
-  /* total shorter than announced */
-  feed(&r, "{\"t\":\"part\",\"id\":3,\"i\":0,\"n\":2,\"len\":100,\"d\":\"ab\"}", &chat);
-  assert_int_equal(feed(&r, "{\"t\":\"part\",\"id\":3,\"i\":1,\"n\":2,\"len\":100,\"d\":\"cd\"}", &chat), SKY_DC_ERROR);
-  /* a part that reassembles into another part: no nesting */
-  assert_int_equal(feed(&r, "{\"t\":\"part\",\"id\":4,\"i\":0,\"n\":1,\"len\":10,\"d\":\"{\\\"t\\\":1}xx\"}", &chat), SKY_DC_ERROR);
-  /* negative / fractional numbers */
-  assert_int_equal(feed(&r, "{\"t\":\"part\",\"id\":-1,\"i\":0,\"n\":1,\"len\":2,\"d\":\"ab\"}", &chat), SKY_DC_ERROR);
-  assert_int_equal(feed(&r, "{\"t\":\"part\",\"id\":1.5,\"i\":0,\"n\":1,\"len\":2,\"d\":\"ab\"}", &chat), SKY_DC_ERROR);
+  /* a duplicated part */
+  part(&r, 1, 1, 100, 0, "ab", &chat);
+  assert_int_equal(part(&r, 1, 1, 100, 0, "ab", &chat), SKY_DC_NONE); /* restarts */
+  assert_int_equal(part(&r, 1, 1, 100, 0 + 1, "b", &chat), SKY_DC_ERROR);
+  /* a part of another message, or another total */
+  part(&r, 1, 1, 100, 0, "ab", &chat);
+  assert_int_equal(part(&r, 1, 2, 100, 2, "cd", &chat), SKY_DC_ERROR);
+  part(&r, 1, 3, 100, 0, "ab", &chat);
+  assert_int_equal(part(&r, 1, 3, 101, 2, "cd", &chat), SKY_DC_ERROR);
+  /* a part with no slice, a truncated header */
+  assert_int_equal(part(&r, 1, 3, 100, 0, "", &chat), SKY_DC_ERROR);
+  const unsigned char shortp[] = {SKY_DC_BIN_PART, 1, 0, 0};
+  assert_int_equal(sky_dc_receive_binary(&r, shortp, sizeof shortp, &chat), SKY_DC_ERROR);
   /* continuation with no start */
-  assert_int_equal(feed(&r, "{\"t\":\"part\",\"id\":9,\"i\":1,\"n\":2,\"len\":4,\"d\":\"ab\"}", &chat), SKY_DC_ERROR);
+  assert_int_equal(part(&r, 1, 9, 4, 2, "ab", &chat), SKY_DC_ERROR);
+  /* unknown binary kinds are ignored, and do not disturb a message in progress */
+  const char *whole = "{\"t\":\"chat\",\"content\":12}";
+  uint32_t wl = (uint32_t)strlen(whole);
+  assert_int_equal(part(&r, 1, 5, wl, 0, "{\"t\":\"chat\",", &chat), SKY_DC_NONE);
+  assert_int_equal(part(&r, 7, 5, wl, 12, "zz", &chat), SKY_DC_NONE);
+  assert_int_equal(part(&r, 1, 5, wl, 12, "\"content\":12}", &chat), SKY_DC_CHAT);
+  assert_string_equal(chat.content, "12");
+  sky_dc_chat_clear(&chat);
+  /* text parts (the old framing) are an unknown type now */
+  assert_int_equal(sky_dc_receive(&r, "{\"t\":\"part\",\"id\":1,\"i\":0,\"n\":1,\"len\":2,\"d\":\"ab\"}", 52, &chat), SKY_DC_NONE);
+  /* parts that reassemble into a binary part (cJSON alone would skip its header) */
+  unsigned char inner[SKY_DC_PART_HEADER + 24] = {SKY_DC_BIN_PART, 3, 0, 0, 0, 24, 0, 0, 0, 0, 0, 0, 0};
+  memcpy(inner + SKY_DC_PART_HEADER, "{\"t\":\"chat\",\"content\":1}", 24);
+  assert_int_equal(part(&r, 1, 6, sizeof inner, 0, "", &chat), SKY_DC_ERROR); /* empty slice */
+  {
+    unsigned char outer[SKY_DC_PART_HEADER + sizeof inner] = {SKY_DC_BIN_PART, 6, 0, 0, 0, sizeof inner, 0, 0, 0, 0, 0, 0, 0};
+    memcpy(outer + SKY_DC_PART_HEADER, inner, sizeof inner);
+    assert_int_equal(sky_dc_receive_binary(&r, outer, sizeof outer, &chat), SKY_DC_ERROR);
+    assert_int_equal(sky_dc_receive(&r, " {\"t\":\"chat\",\"content\":1}", 25, &chat), SKY_DC_ERROR);
+  }
+  /* parts that reassemble into something that is not a chat */
+  assert_int_equal(part(&r, 1, 6, 3, 0, "[1]", &chat), SKY_DC_ERROR);
+  assert_int_equal(part(&r, 1, 6, 3, 0, "{x}", &chat), SKY_DC_ERROR);
   sky_dc_reasm_clear(&r);
 }
 
@@ -193,6 +271,7 @@ int main(void) {
     cmocka_unit_test(test_small_round_trip),
     cmocka_unit_test(test_chunked_unicode_round_trip),
     cmocka_unit_test(test_escape_heavy_content),
+    cmocka_unit_test(test_parts_full_and_bounded),
     cmocka_unit_test(test_too_large_refused),
     cmocka_unit_test(test_lying_peer),
     cmocka_unit_test(test_bad_frames),
