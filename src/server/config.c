@@ -20,6 +20,7 @@ void sky_config_init(sky_config *cfg) {
   cfg->hello_timeout_s = SKY_DEFAULT_HELLO_TIMEOUT_S;
   cfg->max_queue_bytes = SKY_DEFAULT_MAX_QUEUE_BYTES;
   cfg->max_queue_frames = SKY_DEFAULT_MAX_QUEUE_FRAMES;
+  cfg->rx_buffer_bytes = SKY_DEFAULT_RX_BUFFER;
 }
 
 void sky_config_free(sky_config *cfg) { sky_app_keys_free(&cfg->keys); }
@@ -52,11 +53,14 @@ void sky_config_usage(FILE *out, const char *argv0) {
           "  --ping-interval MS     client ping period; the server pings idle sockets after\n"
           "                         this and drops them after twice this (default %u)\n"
           "  --hello-timeout SECS   close sockets that send no hello in time (default %u)\n"
+          "  --rx-buffer BYTES      per-connection receive buffer: smaller holds more idle\n"
+          "                         peers, larger relays faster under load (default %u)\n"
           "  -v, --verbose          more logging (repeat for more)\n"
           "  -h, --help             this text\n",
           argv0, SKY_DEFAULT_HOST, SKY_DEFAULT_PORT, d.max_frame_bytes, d.max_user_data_bytes,
           d.max_content_bytes, d.max_peers_per_room, SKY_DEFAULT_MAX_ROOMS, SKY_DEFAULT_MAX_CONNECTIONS,
-          d.msgs_per_second, d.msgs_burst, d.ping_interval_ms, SKY_DEFAULT_HELLO_TIMEOUT_S);
+          d.msgs_per_second, d.msgs_burst, d.ping_interval_ms, SKY_DEFAULT_HELLO_TIMEOUT_S,
+          SKY_DEFAULT_RX_BUFFER);
 }
 
 static bool parse_u32(const char *name, const char *value, uint32_t min, uint32_t max, uint32_t *out) {
@@ -91,6 +95,7 @@ static const num_option num_options[] = {
     NUM_OPT("--burst", 1, 1000000, limits.msgs_burst),
     NUM_OPT("--ping-interval", 1000, 3600000, limits.ping_interval_ms),
     NUM_OPT("--hello-timeout", 1, 3600, hello_timeout_s),
+    NUM_OPT("--rx-buffer", 128, 65536, rx_buffer_bytes),
 };
 
 static bool apply_option(sky_config *cfg, const char *name, const char *value) {

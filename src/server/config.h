@@ -17,6 +17,13 @@
 #define SKY_DEFAULT_HELLO_TIMEOUT_S 10u
 #define SKY_DEFAULT_MAX_QUEUE_BYTES (1024u * 1024u)
 #define SKY_DEFAULT_MAX_QUEUE_FRAMES 1024u
+/* lws gives every connection a receive buffer of this size and reads the
+ * socket at most this much at a time. Small keeps idle peers cheap (2.2 KiB
+ * each at 512 against 5.7 at 4096) and still holds the common messages (ICE
+ * candidates, chat, pings) whole, so they are dispatched without a copy; large
+ * reads more pipelined messages per syscall (relay at saturation: ~150k/s at
+ * 512, ~320k/s at 4096, bench/run --only server). */
+#define SKY_DEFAULT_RX_BUFFER 512u
 
 typedef struct sky_config {
   const char *host;     /* points into argv or a string literal: never freed */
@@ -29,6 +36,7 @@ typedef struct sky_config {
   uint32_t hello_timeout_s;  /* a socket that sends no hello is closed after this */
   uint32_t max_queue_bytes;  /* outgoing backlog before a slow reader is dropped */
   uint32_t max_queue_frames;
+  uint32_t rx_buffer_bytes;  /* lws receive buffer (and read size) per connection */
   int verbose;               /* 0 quiet, 1 lws notices, 2 + our per-connection log */
   sky_app_keys keys;         /* owned: released by sky_config_free() */
 } sky_config;

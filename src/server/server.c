@@ -96,7 +96,7 @@ bool sky_server_init(sky_server *s, const sky_config *cfg) {
   vinfo.vhost_name = "skymesh";
   vinfo.port = cfg->port;
   vinfo.iface = listen_iface(cfg->host);
-  vinfo.protocols = sky_ws_protocols();
+  vinfo.protocols = sky_ws_protocols(cfg);
   vinfo.mounts = sky_http_mounts(cfg);
   vinfo.keepalive_timeout = 5;       /* idle HTTP keep-alive connections */
   vinfo.timeout_secs_ah_idle = 10;   /* a client holding headers without sending */

@@ -67,16 +67,13 @@ static int callback_signaling(struct lws *wsi, enum lws_callback_reasons reason,
   }
 }
 
-/* lws gives every connection a receive buffer of rx_buffer_size bytes (4 KiB
- * when 0), and connection.c reassembles frames that arrive in pieces anyway.
- * 512 keeps the common messages (ICE candidates, chat, pings) whole, so they
- * are dispatched without a copy, and costs an SDP a few more callbacks; on an
- * idle peer it saves most of what the server holds for it (bench/). */
-#define SKY_WS_RX_BUFFER 512
-
-static const struct lws_protocols protocols[] = {
-    {SKY_WS_PROTOCOL, callback_signaling, sizeof(sky_conn_slot), SKY_WS_RX_BUFFER, 0, NULL, 0},
+/* Not const: the receive buffer size comes from the command line. */
+static struct lws_protocols protocols[] = {
+    {SKY_WS_PROTOCOL, callback_signaling, sizeof(sky_conn_slot), SKY_DEFAULT_RX_BUFFER, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-const struct lws_protocols *sky_ws_protocols(void) { return protocols; }
+const struct lws_protocols *sky_ws_protocols(const sky_config *cfg) {
+  protocols[0].rx_buffer_size = cfg->rx_buffer_bytes;
+  return protocols;
+}

@@ -3,6 +3,7 @@
 #ifndef SKY_SERVER_WS_H
 #define SKY_SERVER_WS_H
 
+#include "config.h"
 #include "lws.h"
 #include "protocol.h" /* SKY_SIGNALING_PATH */
 
@@ -10,6 +11,6 @@
 
 /* NULL-terminated; protocols[0] is also the default for upgrades that name no
  * subprotocol, which is how browsers' plain `new WebSocket(url)` arrives. */
-const struct lws_protocols *sky_ws_protocols(void);
+const struct lws_protocols *sky_ws_protocols(const sky_config *cfg);
 
 #endif

@@ -223,7 +223,7 @@ static uint8_t u8(in *i) {
 }
 
 static int call(struct lws *w, enum lws_callback_reasons reason, void *data, size_t len) {
-  return sky_ws_protocols()[0].callback(w, reason, w->user, data, len);
+  return sky_ws_protocols(&CFG)[0].callback(w, reason, w->user, data, len);
 }
 
 static void close_slot(struct lws *w) {
@@ -239,7 +239,7 @@ static void open_slot(int k, in *i) {
   memset(w, 0, sizeof *w);
   w->slot = k;
   w->live = true;
-  w->user = calloc(1, sky_ws_protocols()[0].per_session_data_size);
+  w->user = calloc(1, sky_ws_protocols(&CFG)[0].per_session_data_size);
   CHECK(w->user);
   static const char *const origins[] = {NULL, "http://a.example", "http://b.example", "null",
                                         "http://a.example.evil", ""};
