@@ -84,9 +84,10 @@ typedef struct sky_client_ops {
   void (*pc_close)(void *user, int pc);
   void (*pc_create_offer)(void *user, int pc);  /* -> on_local_description */
   void (*pc_create_answer)(void *user, int pc); /* -> on_local_description */
-  /* -> on_remote_description_set. An offer while a local offer is pending is a
-   * rollback (the polite side of a glare). */
-  void (*pc_set_remote)(void *user, int pc, sky_sdp_type type, const char *sdp);
+  /* -> on_remote_description_set. rollback_first: our own offer is pending and
+   * must be rolled back before this offer is applied (the polite side of a
+   * glare); the core knows it, so the environment need not track it. */
+  void (*pc_set_remote)(void *user, int pc, sky_sdp_type type, const char *sdp, bool rollback_first);
   void (*pc_add_candidate)(void *user, int pc, const char *candidate, const char *sdp_mid,
                            int sdp_mline_index);
   /* Sends one text frame on pc's data channel; 0 on success. */

@@ -183,11 +183,13 @@ void sky__peer_on_offer(sky_client *c, const sky_msg *m) {
     return;
   }
   if (collision) p->offer_abandoned = true; /* polite: roll ours back */
+  /* Operations run in order, so an offer still being made is set by then. */
+  bool rollback = p->making_offer || p->sig == SIG_HAVE_LOCAL_OFFER;
   p->making_offer = false;
   if (p->state == SKY_PEER_NEW || p->state == SKY_PEER_OFFERING) p->state = SKY_PEER_ANSWERING;
   p->sig = SIG_HAVE_REMOTE_OFFER;
   emit_handshake(c, "offer", p->id);
-  c->ops.pc_set_remote(c->user, p->pc, SKY_SDP_OFFER, m->u.sdp.sdp);
+  c->ops.pc_set_remote(c->user, p->pc, SKY_SDP_OFFER, m->u.sdp.sdp, rollback);
   /* The bridge runs a peer's operations in order: the answer is created
    * after the offer is applied. */
   c->ops.pc_create_answer(c->user, p->pc);
@@ -199,7 +201,7 @@ void sky__peer_on_answer(sky_client *c, const sky_msg *m) {
   if (p->sig != SIG_HAVE_LOCAL_OFFER) return; /* stale: answers an offer we rolled back */
   p->sig = SIG_STABLE;
   emit_handshake(c, "answer", p->id);
-  c->ops.pc_set_remote(c->user, p->pc, SKY_SDP_ANSWER, m->u.sdp.sdp);
+  c->ops.pc_set_remote(c->user, p->pc, SKY_SDP_ANSWER, m->u.sdp.sdp, false);
 }
 
 void sky__peer_on_candidate(sky_client *c, const sky_msg *m) {

@@ -1,4 +1,6 @@
-/* Client message handlers, one per message type. See dispatch.h. */
+/* Client message handlers, one per message type. See dispatch.h.
+ * Every field was validated by sky_msg_decode against this server's limits
+ * (sizes, room names, peer ids): the handlers check only state. */
 #include "dispatch.h"
 
 #include <stdlib.h>
@@ -70,13 +72,6 @@ static void on_hello(sky_conn *c, const sky_msg *m) {
 
 /* ---- rooms ------------------------------------------------------------- */
 
-static bool user_data_fits(sky_conn *c, const sky_msg *m, const char *user_data) {
-  size_t max = limits_of(c)->max_user_data_bytes;
-  if (strlen(user_data) <= max) return true;
-  sky_conn_send_error(c, SKY_ERR_USER_DATA_TOO_LARGE, m->ref, false, "userData is larger than %zu bytes", max);
-  return false;
-}
-
 static void refuse_join(sky_conn *c, const sky_msg *m, sky_error_code code) {
   const char *room = m->u.join.room;
   switch (code) {
@@ -142,12 +137,6 @@ static void on_join(sky_conn *c, sky_msg *m) {
                         c->room->name);
     return;
   }
-  if (!sky_room_name_valid(m->u.join.room, strlen(m->u.join.room))) {
-    sky_conn_send_error(c, SKY_ERR_BAD_ROOM_NAME, m->ref, false,
-                        "room names are 1-%d characters of A-Z a-z 0-9 space _ . : @ -", SKY_ROOM_MAX);
-    return;
-  }
-  if (m->u.join.user_data && !user_data_fits(c, m, m->u.join.user_data)) return;
   sky_error_code err = sky_room_join(c, m->u.join.room);
   if (err != SKY_ERR_NONE) {
     refuse_join(c, m, err);
@@ -181,7 +170,6 @@ static void on_leave(sky_conn *c, const sky_msg *m) {
 }
 
 static void on_update(sky_conn *c, sky_msg *m) {
-  if (!user_data_fits(c, m, m->u.update.user_data)) return;
   sky_conn_set_user_data(c, m->u.update.user_data);
   m->u.update.user_data = NULL; /* ownership moved to c */
   if (!c->room) return; /* kept for the next join; nobody to tell */
@@ -226,11 +214,6 @@ static void on_signal(sky_conn *c, sky_msg *m) {
 
 static void on_message(sky_conn *c, sky_msg *m) {
   if (!require_room(c, m)) return;
-  size_t max = limits_of(c)->max_content_bytes;
-  if (strlen(m->u.message.content) > max) {
-    sky_conn_send_error(c, SKY_ERR_CONTENT_TOO_LARGE, m->ref, false, "content is larger than %zu bytes", max);
-    return;
-  }
   sky_conn *t = NULL;
   if (m->u.message.to[0] && !(t = relay_target(c, m, m->u.message.to))) return;
   memcpy(m->u.message.from, c->peer_id, sizeof(m->u.message.from));

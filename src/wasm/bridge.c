@@ -12,7 +12,7 @@
  *   sky_js_pc_close(h)                 close channel and connection, forget h
  *   sky_js_describe(h, type)           create + set local offer (0) / answer (1)
  *                                      -> sky_cb_local_description(h, type, ...)
- *   sky_js_set_remote(h, type, sdp, len) (rollback first if glare) -> sky_cb_remote_set
+ *   sky_js_set_remote(h, type, sdp, len, rollback) -> sky_cb_remote_set
  *   sky_js_add_candidate(h, cand, len, mid, mid_len, mline)
  *   sky_js_dc_send(h, data, len)       synchronous: 0 sent, -1 not open / failed
  *   sky_js_dc_send_bin(h, data, len)   the same, as a binary frame
@@ -96,22 +96,20 @@ EM_JS(void, sky_js_describe, (int h, int type), {
       if (type || pc.signalingState != "have-local-offer") return pc.setLocalDescription(d);
     }) : Promise.resolve(sdp = ld.sdp);
     return done.then(function() {
-      if (!type) e.offered = 1;
       skyStrings([sdp], function(p, n) { _sky_cb_local_description(h, type, p, n); });
     });
   });
 });
 
-/* sdp: C-owned, copied at once. An offer while we have a local offer is the
- * polite side of a glare: roll ours back explicitly (not every stack does it
- * implicitly). */
-EM_JS(void, sky_js_set_remote, (int h, int type, const char *sdp, int len), {
+/* sdp: C-owned, copied at once. rollback: C saw our offer pending (the polite
+ * side of a glare); roll it back explicitly, as not every stack does it
+ * implicitly. */
+EM_JS(void, sky_js_set_remote, (int h, int type, const char *sdp, int len, int rollback), {
   var desc = {type: type ? "answer" : "offer", sdp: UTF8ToString(sdp, len)};
-  skyOp(h, function(pc, e) {
-    var rollback = !type && e.offered ? pc.setLocalDescription({type: "rollback"}) : Promise.resolve();
-    e.offered = 0;
+  skyOp(h, function(pc) {
+    var undo = rollback ? pc.setLocalDescription({type: "rollback"}) : Promise.resolve();
     function ok() { skyChannel(h); _sky_cb_remote_set(h, 1); }
-    return rollback.then(function() { return pc.setRemoteDescription(desc); }).then(ok, function() {
+    return undo.then(function() { return pc.setRemoteDescription(desc); }).then(ok, function() {
       /* node-datachannel may throw over the candidates inside an answer it did
        * apply: stable with a remote description is success. */
       if (type && pc.signalingState == "stable" && pc.remoteDescription) ok();
@@ -207,9 +205,9 @@ void sky_bridge_create_answer(void *user, int pc) {
   (void)user;
   sky_js_describe(pc, 1);
 }
-void sky_bridge_set_remote(void *user, int pc, sky_sdp_type type, const char *sdp) {
+void sky_bridge_set_remote(void *user, int pc, sky_sdp_type type, const char *sdp, bool rollback_first) {
   (void)user;
-  sky_js_set_remote(pc, type == SKY_SDP_ANSWER, sdp, (int)strlen(sdp));
+  sky_js_set_remote(pc, type == SKY_SDP_ANSWER, sdp, (int)strlen(sdp), rollback_first);
 }
 void sky_bridge_add_candidate(void *user, int pc, const char *cand, const char *mid, int mline) {
   (void)user;

@@ -14,7 +14,7 @@ int sky_bridge_pc_create(void *user, int pc, const char *config_json);
 void sky_bridge_pc_close(void *user, int pc);
 void sky_bridge_create_offer(void *user, int pc);
 void sky_bridge_create_answer(void *user, int pc);
-void sky_bridge_set_remote(void *user, int pc, sky_sdp_type type, const char *sdp);
+void sky_bridge_set_remote(void *user, int pc, sky_sdp_type type, const char *sdp, bool rollback_first);
 void sky_bridge_add_candidate(void *user, int pc, const char *cand, const char *mid, int mline);
 int sky_bridge_dc_send(void *user, int pc, const char *data, size_t len);
 int sky_bridge_dc_send_binary(void *user, int pc, const char *data, size_t len);

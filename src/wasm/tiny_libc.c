@@ -183,28 +183,15 @@ int vsprintf(char *restrict buf, const char *restrict fmt, va_list ap) {
 int sprintf(char *restrict buf, const char *restrict fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(buf, SIZE_MAX, fmt, ap);
+  int n = vsprintf(buf, fmt, ap);
   va_end(ap);
   return n;
 }
 
 /* The names the compiler gives sprintf calls without (siprintf) or with
  * (__small_sprintf) only some conversions: the same function. */
-int siprintf(char *restrict buf, const char *restrict fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(buf, SIZE_MAX, fmt, ap);
-  va_end(ap);
-  return n;
-}
-
-int __small_sprintf(char *restrict buf, const char *restrict fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(buf, SIZE_MAX, fmt, ap);
-  va_end(ap);
-  return n;
-}
+int siprintf(char *restrict buf, const char *restrict fmt, ...) __attribute__((alias("sprintf")));
+int __small_sprintf(char *restrict buf, const char *restrict fmt, ...) __attribute__((alias("sprintf")));
 
 /* Length of the number at s: [+-]?digits[.digits][(e|E)[+-]?digits]. */
 static size_t number_len(const char *s) {

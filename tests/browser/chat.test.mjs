@@ -3,29 +3,16 @@
 // join, see each other join, chat, one renames, two leave. Every page must show
 // exactly the right lines, in the right order, with the right styling classes.
 // Afterwards the chat is photographed at laptop and phone size.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
   launchBrowser, startServerFor, openPage, chatLines, chatTexts, waitForLine, waitForLineCount,
-  trackDataChannels, waitForOpenChannels, setName, join, leave, send, settle, matchLines, cleanExit,
-  ensureArtifacts, layoutReport, diagnostics, assertCleanPage, LAPTOP, PHONE,
+  trackDataChannels, waitForOpenChannels, setName, join, leave, send, settle, matchLines,
+  ensureArtifacts, layoutReport, diagnostics, assertCleanPage, useBrowserAndServers, LAPTOP, PHONE,
 } from './helpers.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServerFor();
-  browser = await launchBrowser();
-}, { timeout: 45000 });
-
-after(async () => {
-  await browser?.close().catch(() => {});
-  const code = await server?.stop();
-  // A sanitizer report or crash in the server is a failure of this suite too.
-  assert.ok(cleanExit(code), `server exit ${code}:\n${server?.output()}`);
-}, { timeout: 30000 });
+const suite = useBrowserAndServers();
 
 function assertLines(rec, actual, expected) {
   assert.deepEqual(actual, matchLines(actual, expected), `${rec.label}'s chat lines\n${diagnostics(rec)}`);
@@ -46,9 +33,9 @@ function assertLayout(label, report, viewport) {
 }
 
 test('three pages: join, chat, rename, leave; every page shows exactly the right lines', { timeout: 90000 }, async () => {
-  const alice = await openPage(browser, server.url, { viewport: LAPTOP, label: 'Alice' });
-  const bob = await openPage(browser, server.url, { viewport: LAPTOP, label: 'Bob' });
-  const carol = await openPage(browser, server.url, { viewport: PHONE, label: 'Carol' });
+  const alice = await openPage(suite.browser, suite.servers[0].url, { viewport: LAPTOP, label: 'Alice' });
+  const bob = await openPage(suite.browser, suite.servers[0].url, { viewport: LAPTOP, label: 'Bob' });
+  const carol = await openPage(suite.browser, suite.servers[0].url, { viewport: PHONE, label: 'Carol' });
   const all = [alice, bob, carol];
 
   // The tutorial's page: its inputs and buttons, as a reader of the tutorial knows them.

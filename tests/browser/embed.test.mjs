@@ -6,41 +6,28 @@
 // without configuration), and points init({roomServer}) at the first server, where
 // the demo page lives: the way a site embeds skymesh against a signaling server
 // elsewhere.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
   launchBrowser, startServerFor, openPage, chatTexts, waitForLine, trackDataChannels,
-  waitForOpenChannels, setName, join, send, settle, diagnostics, cleanExit, assertCleanPage, FIXTURES, PHONE,
+  waitForOpenChannels, setName, join, send, settle, diagnostics, assertCleanPage, useBrowserAndServers, FIXTURES, PHONE,
 } from './helpers.mjs';
 
-let signaling; // serves the demo page and the signaling socket
-let elsewhere; // serves only the embedding page (and dist/)
-let browser;
-
-before(async () => {
-  signaling = await startServerFor();
-  elsewhere = await startServerFor({ web: path.join(FIXTURES, 'embed') });
-  browser = await launchBrowser();
-}, { timeout: 45000 });
-
-after(async () => {
-  await browser?.close().catch(() => {});
-  // Stop both before judging either, so a failure leaves no server running.
-  const servers = [signaling, elsewhere].filter(Boolean);
-  const codes = await Promise.all(servers.map((server) => server.stop()));
-  servers.forEach((server, i) => assert.ok(cleanExit(codes[i]), `server exit ${codes[i]}:\n${server.output()}`));
-}, { timeout: 30000 });
+// servers[0] serves the demo page and the signaling socket; servers[1] only the
+// embedding page (and dist/).
+const suite = useBrowserAndServers([{}, { web: path.join(FIXTURES, 'embed') }]);
 
 test('a page that includes only dist/ chats with the demo page', { timeout: 60000 }, async () => {
-  const demo = await openPage(browser, signaling.url, { label: 'demo' });
+  const [signaling, elsewhere] = suite.servers;
+  const demo = await openPage(suite.browser, signaling.url, { label: 'demo' });
   await trackDataChannels(demo);
   await setName(demo, 'Dana');
   await join(demo);
   await waitForLine(demo, 'You joined the room');
 
   const embedUrl = `${elsewhere.url}?roomServer=${encodeURIComponent(signaling.url)}&name=Eve`;
-  const embed = await openPage(browser, embedUrl, { viewport: PHONE, label: 'embed' });
+  const embed = await openPage(suite.browser, embedUrl, { viewport: PHONE, label: 'embed' });
   const log = { selector: '#log' };
 
   // The embedding page is what it says: one script tag for the library, no demo code.

@@ -4,6 +4,8 @@
 // Every wait here is bounded; on timeout the error shows what the page had, so a
 // failure says which line was missing rather than only "timed out".
 import { chromium } from 'playwright-core';
+import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -84,6 +86,26 @@ export async function startServerFor({ web = path.join(ROOT, 'web'), dist = path
 // Opens `url` in a fresh browser context (its own storage, like another person's
 // browser). Records uncaught page errors, console errors and dialogs; none of them
 // fail a test by themselves, each test decides.
+// Registers a suite's hooks: one server per entry of serverOptions (each as
+// startServerFor takes them; default: the demo page) and one Chromium. After
+// the suite, every server must have exited cleanly: a sanitizer report or a
+// crash in the server fails the suite too. The returned object's `browser` and
+// `servers` are filled in by the time the tests run.
+export function useBrowserAndServers(serverOptions = [{}]) {
+  const ctx = { browser: null, servers: [] };
+  before(async () => {
+    for (const options of serverOptions) ctx.servers.push(await startServerFor(options));
+    ctx.browser = await launchBrowser();
+  }, { timeout: 45000 });
+  after(async () => {
+    await ctx.browser?.close().catch(() => {});
+    // Stop every server before judging any, so a failure leaves none running.
+    const codes = await Promise.all(ctx.servers.map((server) => server.stop()));
+    ctx.servers.forEach((server, i) => assert.ok(cleanExit(codes[i]), `server exit ${codes[i]}:\n${server.output()}`));
+  }, { timeout: 30000 });
+  return ctx;
+}
+
 export async function openPage(browser, url, { viewport = LAPTOP, label = 'page' } = {}) {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
   const page = await context.newPage();

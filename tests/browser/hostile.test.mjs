@@ -2,26 +2,14 @@
 // every page. No element may be created from them and no script may run: the
 // chatbox holds only the page's own <p> lines, window.pwned stays undefined and
 // no alert/confirm/prompt dialog opens.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launchBrowser, startServerFor, openPage, chatLines, chatTexts, waitForLine,
-  trackDataChannels, waitForOpenChannels, setName, join, leave, send, settle, diagnostics, cleanExit, assertCleanPage,
+  trackDataChannels, waitForOpenChannels, setName, join, leave, send, settle, diagnostics, assertCleanPage, useBrowserAndServers,
 } from './helpers.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServerFor();
-  browser = await launchBrowser();
-}, { timeout: 45000 });
-
-after(async () => {
-  await browser?.close().catch(() => {});
-  const code = await server?.stop();
-  assert.ok(cleanExit(code), `server exit ${code}:\n${server?.output()}`);
-}, { timeout: 30000 });
+const suite = useBrowserAndServers();
 
 const IMG_NAME = '<img src=x onerror=alert(1)>';
 const SCRIPT_NAME = '<script>window.pwned=1</script>';
@@ -35,8 +23,8 @@ const MESSAGES = [
 ];
 
 test('names and messages made of HTML and script show as text, create nothing, run nothing', { timeout: 60000 }, async () => {
-  const a = await openPage(browser, server.url, { label: 'A' });
-  const b = await openPage(browser, server.url, { label: 'B' });
+  const a = await openPage(suite.browser, suite.servers[0].url, { label: 'A' });
+  const b = await openPage(suite.browser, suite.servers[0].url, { label: 'B' });
   for (const rec of [a, b]) await trackDataChannels(rec);
 
   await setName(a, IMG_NAME);

@@ -32,6 +32,7 @@
 /* Internal, read-only: the limits the client really holds (see deliver()). */
 #include "client_internal.h"
 #include "fuzz_check.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -114,10 +115,11 @@ static void op_pc_close(void *user, int pc) {
 static void op_pc_create_offer(void *user, int pc) { (void)user; CHECK(pc_live(pc)); }
 static void op_pc_create_answer(void *user, int pc) { (void)user; CHECK(pc_live(pc)); }
 
-static void op_pc_set_remote(void *user, int pc, sky_sdp_type type, const char *sdp) {
+static void op_pc_set_remote(void *user, int pc, sky_sdp_type type, const char *sdp, bool rollback_first) {
   (void)user;
   CHECK(pc_live(pc));
   CHECK(type == SKY_SDP_OFFER || type == SKY_SDP_ANSWER);
+  CHECK(!rollback_first || type == SKY_SDP_OFFER);
   CHECK(sdp);
 }
 
@@ -207,17 +209,6 @@ static const sky_client_ops OPS = {
 };
 
 /* ---- reading the program ------------------------------------------------- */
-
-typedef struct in {
-  const uint8_t *p;
-  size_t n;
-} in;
-
-static uint8_t u8(in *i) {
-  if (!i->n) return 0;
-  i->n--;
-  return *i->p++;
-}
 
 static uint16_t u16(in *i) { return (uint16_t)(u8(i) | (u8(i) << 8)); }
 

@@ -32,6 +32,7 @@
 #include "../../src/server/room.c"
 #include "../../src/server/ws.c"
 #include "fuzz_check.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -210,17 +211,6 @@ int lws_write(struct lws *wsi, unsigned char *buf, size_t len, enum lws_write_pr
 }
 
 /* ---- driving it ------------------------------------------------------------ */
-
-typedef struct in {
-  const uint8_t *p;
-  size_t n;
-} in;
-
-static uint8_t u8(in *i) {
-  if (!i->n) return 0;
-  i->n--;
-  return *i->p++;
-}
 
 static int call(struct lws *w, enum lws_callback_reasons reason, void *data, size_t len) {
   return sky_ws_protocols(&CFG)[0].callback(w, reason, w->user, data, len);

@@ -65,8 +65,9 @@ static int f_pc_create(void *u, int pc, const char *cfg) {
 static void f_pc_close(void *u, int pc) { record(u, "pc_close %d", pc); }
 static void f_offer(void *u, int pc) { record(u, "create_offer %d", pc); }
 static void f_answer(void *u, int pc) { record(u, "create_answer %d", pc); }
-static void f_set_remote(void *u, int pc, sky_sdp_type t, const char *sdp) {
-  record(u, "set_remote %d %s %s", pc, t == SKY_SDP_OFFER ? "offer" : "answer", sdp);
+static void f_set_remote(void *u, int pc, sky_sdp_type t, const char *sdp, bool rollback_first) {
+  record(u, "set_remote %d %s %s%s", pc, t == SKY_SDP_OFFER ? "offer" : "answer", sdp,
+         rollback_first ? " (rollback first)" : "");
 }
 static void f_add_cand(void *u, int pc, const char *c, const char *mid, int mline) {
   record(u, "add_candidate %d %s %s %d", pc, c, mid ? mid : "-", mline);
