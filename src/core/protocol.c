@@ -120,11 +120,14 @@ typedef struct field {
 static const field hello_fields[] = {
     NUM("v", F_UINT, REQUIRED, hello.version, 0, UINT32_MAX),
     STR("appKey", F_ASCII, REQUIRED, hello.app_key, 1),
+    STR("resume", F_ASCII, OPTIONAL, hello.resume, 1),
+    FLD("userData", F_USER_DATA, OPTIONAL, hello.user_data),
 };
 static const field welcome_fields[] = {
     NUM("v", F_UINT, REQUIRED, welcome.version, 0, UINT32_MAX),
     STR("peerId", F_PEER_ID, REQUIRED, welcome.peer_id, 0),
     FLD("limits", F_LIMITS, REQUIRED, welcome.limits),
+    FLD("resumed", F_BOOL, OPTIONAL, welcome.resumed),
 };
 static const field join_fields[] = {
     STR("room", F_ROOM, REQUIRED, join.room, 1),
@@ -175,6 +178,10 @@ static const field error_fields[] = {
     FLD("fatal", F_BOOL, REQUIRED, error.fatal),
 };
 static const field bye_fields[] = {FLD("reason", F_REASON, REQUIRED, bye.reason)};
+static const field token_fields[] = {
+    STR("token", F_ASCII, REQUIRED, token.token, 1),
+    NUM("expires", F_UINT, REQUIRED, token.expires, 0, UINT32_MAX),
+};
 
 #define LIMIT(name, member) {name, F_UINT, REQUIRED, offsetof(sky_limits, member), 1, UINT32_MAX}
 static const field limits_fields[] = {
@@ -222,6 +229,7 @@ static const schema schemas[SKY_MSG_TYPE_COUNT] = {
     [SKY_MSG_PONG] = NO_FIELDS("pong"),
     [SKY_MSG_ERROR] = SCHEMA("error", error_fields),
     [SKY_MSG_BYE] = SCHEMA("bye", bye_fields),
+    [SKY_MSG_TOKEN] = SCHEMA("token", token_fields),
 };
 
 static const schema *schema_of(sky_msg_type type) {
@@ -570,6 +578,7 @@ static bool field_empty(const field *f, const char *base) {
     case F_ASCII:
     case F_TEXT: return *(const char *)at_const(base, f) == '\0';
     case F_MLINE: return *(const int32_t *)at_const(base, f) == -1;
+    case F_BOOL: return !*(const bool *)at_const(base, f); /* an optional flag is sent when set */
     case F_HEAP_TEXT:
     case F_SDP:
     case F_USER_DATA:

@@ -30,6 +30,7 @@
 #define SKY_CANDIDATE_MAX 1024
 #define SKY_SDP_MID_MAX 64
 #define SKY_JSON_DEPTH_MAX 16 /* nesting accepted in user_data / content */
+#define SKY_TOKEN_MAX 255     /* resume tokens: printable ASCII, opaque to clients */
 
 typedef enum sky_msg_type {
   SKY_MSG_INVALID = 0,
@@ -56,6 +57,7 @@ typedef enum sky_msg_type {
   SKY_MSG_PONG,         /* "pong" */
   SKY_MSG_ERROR,        /* "error": a request failed; see sky_error_code */
   SKY_MSG_BYE,          /* "bye": the server is closing this connection */
+  SKY_MSG_TOKEN,        /* "token": a fresh resume token for this peer (see resume) */
   SKY_MSG_TYPE_COUNT
 } sky_msg_type;
 
@@ -118,8 +120,13 @@ typedef struct sky_msg {
   sky_msg_type type;
   char ref[SKY_REF_MAX + 1]; /* optional request reference; "" when absent */
   union {
-    struct { uint32_t version; char app_key[SKY_APP_KEY_MAX + 1]; } hello;
-    struct { uint32_t version; char peer_id[SKY_PEER_ID_LEN + 1]; sky_limits limits; } welcome;
+    /* resume: the last token the server gave this client, "" for a new session */
+    /* user_data: heap JSON, NULL when absent; a resuming client sends it so the
+     * room sees no interim "{}" */
+    struct { uint32_t version; char app_key[SKY_APP_KEY_MAX + 1]; char resume[SKY_TOKEN_MAX + 1]; char *user_data; } hello;
+    /* resumed: hello.resume was accepted, peer_id is the old id; a joined for
+     * the token's room follows when it named one */
+    struct { uint32_t version; char peer_id[SKY_PEER_ID_LEN + 1]; sky_limits limits; bool resumed; } welcome;
     /* user_data: heap JSON; NULL when absent, meaning "keep what update stored" */
     struct { char room[SKY_ROOM_MAX + 1]; char *user_data; } join;
     struct { char *user_data; /* heap, JSON */ } update;
@@ -155,6 +162,8 @@ typedef struct sky_msg {
     struct { bool locked; char peer_id[SKY_PEER_ID_LEN + 1]; /* who changed it */ } room_lock;
     struct { sky_error_code code; char text[SKY_ERROR_TEXT_MAX + 1]; bool fatal; } error;
     struct { sky_leave_reason reason; } bye;
+    /* token: opaque, to send as hello.resume; expires: unix seconds (informative) */
+    struct { char token[SKY_TOKEN_MAX + 1]; uint32_t expires; } token;
   } u;
 } sky_msg;
 

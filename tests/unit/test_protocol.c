@@ -35,12 +35,15 @@ static void sample(sky_msg_type type, int variant, sky_msg *m) {
     case SKY_MSG_HELLO:
       m->u.hello.version = SKY_PROTOCOL_VERSION;
       strcpy(m->u.hello.app_key, variant ? "Your API key" : "k");
+      if (variant) strcpy(m->u.hello.resume, "0123abcd.1767225600.cm9vbQ.c2ln-_");
+      if (variant) m->u.hello.user_data = dup_text("{\"name\":\"Ann\"}");
       break;
     case SKY_MSG_WELCOME:
       m->u.welcome.version = 1;
       strcpy(m->u.welcome.peer_id, PA);
       sky_limits_default(&m->u.welcome.limits);
       m->u.welcome.limits.max_frame_bytes = variant ? UINT32_MAX : 1;
+      m->u.welcome.resumed = variant;
       break;
     case SKY_MSG_JOIN:
       strcpy(m->u.join.room, variant ? "a" : "Lobby 1_.:@-x");
@@ -97,6 +100,10 @@ static void sample(sky_msg_type type, int variant, sky_msg *m) {
       m->u.error.fatal = variant;
       break;
     case SKY_MSG_BYE: m->u.bye.reason = variant ? SKY_LEAVE_KICKED : SKY_LEAVE_SHUTDOWN; break;
+    case SKY_MSG_TOKEN:
+      strcpy(m->u.token.token, variant ? "t" : "0123abcd.1767225600.cm9vbQ.c2ln-_");
+      m->u.token.expires = variant ? UINT32_MAX : 0;
+      break;
     default: break; /* leave, ping, pong: no fields */
   }
 }
@@ -124,11 +131,14 @@ static void assert_msg_equal(const sky_msg *a, const sky_msg *b) {
     case SKY_MSG_HELLO:
       assert_int_equal(a->u.hello.version, b->u.hello.version);
       assert_string_equal(a->u.hello.app_key, b->u.hello.app_key);
+      assert_string_equal(a->u.hello.resume, b->u.hello.resume);
+      assert_text_equal(a->u.hello.user_data, b->u.hello.user_data);
       break;
     case SKY_MSG_WELCOME:
       assert_int_equal(a->u.welcome.version, b->u.welcome.version);
       assert_string_equal(a->u.welcome.peer_id, b->u.welcome.peer_id);
       assert_memory_equal(&a->u.welcome.limits, &b->u.welcome.limits, sizeof(sky_limits));
+      assert_int_equal(a->u.welcome.resumed, b->u.welcome.resumed);
       break;
     case SKY_MSG_JOIN:
       assert_string_equal(a->u.join.room, b->u.join.room);
@@ -180,6 +190,10 @@ static void assert_msg_equal(const sky_msg *a, const sky_msg *b) {
       assert_int_equal(a->u.error.fatal, b->u.error.fatal);
       break;
     case SKY_MSG_BYE: assert_int_equal(a->u.bye.reason, b->u.bye.reason); break;
+    case SKY_MSG_TOKEN:
+      assert_string_equal(a->u.token.token, b->u.token.token);
+      assert_int_equal(a->u.token.expires, b->u.token.expires);
+      break;
     default: break;
   }
 }
