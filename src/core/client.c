@@ -108,7 +108,7 @@ cJSON *sky__peer_info_of(const sky_client *c, const char *peer_id) {
 }
 
 /* Emits (peerId, peerInfo, isSelf): peerJoined / peerUpdated / peerLeft. */
-static void emit_peer_event(sky_client *c, const char *name, const char *peer_id, const char *user_data,
+void sky__emit_peer_event(sky_client *c, const char *name, const char *peer_id, const char *user_data,
                             bool self) {
   cJSON *args = cJSON_CreateArray();
   cJSON_AddItemToArray(args, str_or_null(peer_id));
@@ -117,7 +117,7 @@ static void emit_peer_event(sky_client *c, const char *name, const char *peer_id
   sky__emit(c, name, args);
 }
 
-static void emit_ready(sky_client *c, int state, const char *code, const char *text) {
+static void sky__emit_ready(sky_client *c, int state, const char *code, const char *text) {
   cJSON *args = cJSON_CreateArray();
   cJSON_AddItemToArray(args, cJSON_CreateNumber(state));
   if (code) {
@@ -132,7 +132,7 @@ static void emit_ready(sky_client *c, int state, const char *code, const char *t
 }
 
 /* Internal completion ("_join" / "_leave"): [error|null, result|null]. */
-static void emit_done(sky_client *c, const char *name, const char *code, const char *text, cJSON *result) {
+void sky__emit_done(sky_client *c, const char *name, const char *code, const char *text, cJSON *result) {
   cJSON *args = cJSON_CreateArray();
   if (code) {
     cJSON *err = cJSON_CreateObject();
@@ -146,7 +146,7 @@ static void emit_done(sky_client *c, const char *name, const char *code, const c
   sky__emit(c, name, args);
 }
 
-static void emit_simple(sky_client *c, const char *name, cJSON *arg) {
+void sky__emit_simple(sky_client *c, const char *name, cJSON *arg) {
   cJSON *args = cJSON_CreateArray();
   if (arg) cJSON_AddItemToArray(args, arg);
   sky__emit(c, name, args);
@@ -201,7 +201,7 @@ static bool send_simple(sky_client *c, sky_msg_type type) {
   return sky__send_msg(c, &m);
 }
 
-static bool send_join(sky_client *c, const char *room) {
+bool sky__send_join(sky_client *c, const char *room) {
   sky_msg m;
   memset(&m, 0, sizeof m);
   m.type = SKY_MSG_JOIN;
@@ -222,32 +222,43 @@ static void send_update(sky_client *c) {
   sky__send_msg(c, &m);
 }
 
-/* ---- timer: ping keepalive and flush retries ----------------------------- */
+/* ---- the one timer: every deadline is absolute, the earliest is armed ---- */
+
+/* Plus one: 0 means "never" in every timestamp the core keeps. */
+uint64_t sky__now(const sky_client *c) { return (c->ops.now_ms ? c->ops.now_ms(c->user) : 0) + 1; }
+
+static uint64_t earliest(uint64_t a, uint64_t b) { return !a ? b : !b ? a : a < b ? a : b; }
+
+/* Does what is due at now and returns the next deadline (0: none). */
+static uint64_t run_due(sky_client *c, uint64_t now) {
+  if (c->closing || c->state == SKY_ROOM_IDLE) return 0;
+  if (c->flush_blocked) sky__peer_flush_all(c);
+  uint64_t next = sky__session_tick(c, now);
+  next = earliest(next, sky__live_tick(c, now));
+  if (c->flush_blocked) next = earliest(next, now + SKY_FLUSH_RETRY_MS);
+  return next;
+}
 
 void sky__arm_timer(sky_client *c) {
   if (!c->ops.set_timer) return;
-  uint32_t want = 0;
-  bool live = c->state != SKY_ROOM_IDLE && c->state != SKY_ROOM_ERROR && !c->closing;
-  if (live && c->flush_blocked) want = SKY_FLUSH_RETRY_MS;
-  else if (live && c->socket_open && c->limits.ping_interval_ms) {
-    want = c->limits.ping_interval_ms > c->since_ping ? c->limits.ping_interval_ms - c->since_ping : 1;
+  uint64_t now = sky__now(c);
+  uint64_t at = c->closing || c->state == SKY_ROOM_IDLE ? 0 : sky__session_tick(c, now);
+  if (!c->closing && c->state != SKY_ROOM_IDLE) {
+    if (c->peers && (c->state == SKY_ROOM_IN_ROOM || c->state == SKY_ROOM_LEAVING))
+      at = earliest(at, c->next_tick_ms ? c->next_tick_ms : now);
+    if (c->flush_blocked) at = earliest(at, now + SKY_FLUSH_RETRY_MS);
   }
-  if (want == c->timer_armed) return;
-  c->timer_armed = want;
-  c->ops.set_timer(c->user, want);
+  if (at == c->timer_at_ms) return;
+  c->timer_at_ms = at;
+  uint64_t ms = !at ? 0 : at > now ? at - now : 1;
+  c->ops.set_timer(c->user, ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms);
 }
-
 
 void sky_client_on_timer(sky_client *c) {
   if (!c) return;
   sky__enter(c);
-  c->since_ping += c->timer_armed;
-  c->timer_armed = 0;
-  if (c->socket_open && c->limits.ping_interval_ms && c->since_ping >= c->limits.ping_interval_ms) {
-    c->since_ping = 0;
-    send_simple(c, SKY_MSG_PING);
-  }
-  if (c->flush_blocked) sky__peer_flush_all(c);
+  c->timer_at_ms = 0;
+  run_due(c, sky__now(c));
   sky__arm_timer(c);
   sky__exit(c);
 }
@@ -278,7 +289,7 @@ static void reset_connection(sky_client *c) {
   c->room[0] = '\0';
   c->locked = false;
   c->flush_blocked = false;
-  c->since_ping = 0;
+  c->next_tick_ms = 0;
 }
 
 void sky_client_free(sky_client *c) {
@@ -286,7 +297,8 @@ void sky_client_free(sky_client *c) {
   c->closing = true;
   if (c->state != SKY_ROOM_IDLE && c->ops.socket_close) c->ops.socket_close(c->user);
   reset_connection(c);
-  if (c->timer_armed && c->ops.set_timer) c->ops.set_timer(c->user, 0);
+  sky__session_stop(c);
+  if (c->timer_at_ms && c->ops.set_timer) c->ops.set_timer(c->user, 0);
   sky__textq_clear(&c->events);
   free(c->user_data);
   free(c->ice_json);
@@ -318,20 +330,15 @@ int sky_client_init(sky_client *c, const char *url, const char *app_key, const c
   reset_connection(c);
   c->self_id[0] = '\0';
   sky_limits_default(&c->limits);
-  sky_msg m;
-  memset(&m, 0, sizeof m);
-  m.type = SKY_MSG_HELLO;
-  m.u.hello.version = SKY_PROTOCOL_VERSION;
-  snprintf(m.u.hello.app_key, sizeof m.u.hello.app_key, "%s", app_key);
-  sky__send_msg(c, &m); /* queued: the socket is not open yet */
   c->state = SKY_ROOM_CONNECTING;
-  emit_ready(c, READY_INIT, NULL, NULL);
-  emit_ready(c, READY_LOADING, NULL, NULL);
-  if (c->ops.socket_open(c->user, url) != 0) {
+  sky__emit_ready(c, READY_INIT, NULL, NULL);
+  sky__emit_ready(c, READY_LOADING, NULL, NULL);
+  if (!sky__session_start(c, url, app_key)) {
     c->state = SKY_ROOM_ERROR;
-    sky__textq_clear(&c->outbox);
-    emit_ready(c, READY_ERROR, "connect_failed", "could not open the signaling socket");
+    sky__session_stop(c);
+    sky__emit_ready(c, READY_ERROR, "connect_failed", "could not open the signaling socket");
   }
+  sky__arm_timer(c);
   sky__exit(c);
   return c->state == SKY_ROOM_ERROR ? SKY_E_ARG : SKY_OK;
 }
@@ -341,14 +348,15 @@ void sky_client_close(sky_client *c) {
   sky__enter(c);
   if (c->state == SKY_ROOM_IN_ROOM || c->state == SKY_ROOM_JOINING) {
     sky__peer_drop_all(c, true);
-    if (c->state == SKY_ROOM_IN_ROOM) emit_peer_event(c, "peerLeft", c->self_id, c->user_data, true);
+    if (c->state == SKY_ROOM_IN_ROOM) sky__emit_peer_event(c, "peerLeft", c->self_id, c->user_data, true);
     send_simple(c, SKY_MSG_LEAVE);
   }
   c->state = SKY_ROOM_IDLE;
   c->join_pending = c->leave_pending = false;
   if (c->ops.socket_close) c->ops.socket_close(c->user);
   reset_connection(c);
-  emit_simple(c, "channelClose", NULL);
+  sky__session_stop(c);
+  sky__emit_simple(c, "channelClose", NULL);
   sky__arm_timer(c);
   sky__exit(c);
 }
@@ -366,10 +374,12 @@ int sky_client_set_user_data(sky_client *c, const char *json) {
   sky__enter(c);
   free(c->user_data);
   c->user_data = data;
-  if (c->state != SKY_ROOM_IDLE && c->state != SKY_ROOM_CONNECTING && c->state != SKY_ROOM_ERROR) {
+  /* Offline, it goes with the resuming hello. */
+  if (c->state != SKY_ROOM_IDLE && c->state != SKY_ROOM_CONNECTING && c->state != SKY_ROOM_ERROR &&
+      sky__session_online(c)) {
     send_update(c);
   }
-  emit_peer_event(c, "peerUpdated", c->self_id, c->user_data, true);
+  sky__emit_peer_event(c, "peerUpdated", c->self_id, c->user_data, true);
   sky__exit(c);
   return SKY_OK;
 }
@@ -381,7 +391,7 @@ void sky_client_set_default_room(sky_client *c, const char *room) {
 }
 
 /* Stops talking to the peers at once; the server confirms with "left". */
-static void start_leave(sky_client *c) {
+void sky__start_leave(sky_client *c) {
   c->leave_pending = false;
   sky__peer_drop_all(c, true);
   send_simple(c, SKY_MSG_LEAVE);
@@ -395,16 +405,16 @@ int sky_client_join(sky_client *c, const char *room) {
   if (c->state == SKY_ROOM_IDLE || c->state == SKY_ROOM_ERROR) return SKY_E_STATE;
   sky__enter(c);
   /* Only the latest request counts: an older one not yet sent is superseded. */
-  if (c->join_pending) emit_done(c, "_join", "superseded", "another joinRoom() replaced this one", NULL);
+  if (c->join_pending) sky__emit_done(c, "_join", "superseded", "another joinRoom() replaced this one", NULL);
   snprintf(c->pending_room, sizeof c->pending_room, "%s", room);
   c->join_pending = true;
   c->leave_pending = false;
-  switch (c->state) {
+  switch (sky__session_online(c) ? c->state : SKY_ROOM_CONNECTING) {
   case SKY_ROOM_AUTHENTICATED:
-    send_join(c, c->pending_room);
+    sky__send_join(c, c->pending_room);
     break;
   case SKY_ROOM_IN_ROOM: /* the server refuses join in a room: leave first */
-    start_leave(c);
+    sky__start_leave(c);
     break;
   default: /* connecting, joining, leaving: the next step picks it up */
     break;
@@ -417,17 +427,31 @@ int sky_client_leave(sky_client *c) {
   if (!c) return SKY_E_ARG;
   if (c->state == SKY_ROOM_JOINING || c->join_pending) {
     sky__enter(c);
-    if (c->join_pending) emit_done(c, "_join", "cancelled", "leaveRoom() cancelled this join", NULL);
+    if (c->join_pending) sky__emit_done(c, "_join", "cancelled", "leaveRoom() cancelled this join", NULL);
     c->join_pending = false;
     if (c->state == SKY_ROOM_JOINING) c->leave_pending = true; /* leave once in */
-    else emit_done(c, "_leave", NULL, NULL, NULL);
+    else sky__emit_done(c, "_leave", NULL, NULL, NULL);
     sky__exit(c);
     return SKY_OK;
   }
   if (c->state != SKY_ROOM_IN_ROOM) return SKY_E_STATE;
   sky__enter(c);
   c->join_pending = false;
-  start_leave(c);
+  if (sky__session_online(c)) {
+    sky__start_leave(c);
+  } else { /* the server hears of it once we are back; the room goes now */
+    sky__peer_drop_all(c, true);
+    char previous[SKY_ROOM_MAX + 1];
+    snprintf(previous, sizeof previous, "%s", c->room);
+    sky__emit_peer_event(c, "peerLeft", c->self_id, c->user_data, true);
+    c->room[0] = '\0';
+    c->state = SKY_ROOM_AUTHENTICATED;
+    c->session.leave_wanted = true;
+    cJSON *res = cJSON_CreateObject();
+    cJSON_AddStringToObject(res, "peerId", c->self_id);
+    cJSON_AddStringToObject(res, "previousRoom", previous);
+    sky__emit_done(c, "_leave", NULL, NULL, res);
+  }
   sky__exit(c);
   return SKY_OK;
 }
@@ -479,6 +503,7 @@ int sky_client_send_server(sky_client *c, const char *content_json, const char *
   if (!c || !content_json) return SKY_E_ARG;
   if (c->state != SKY_ROOM_IN_ROOM) return SKY_E_STATE;
   if (target && *target && !sky__peer_find(c, target)) return SKY_E_UNKNOWN_PEER;
+  if (!sky__session_online(c)) return SKY_E_OFFLINE;
   char *content = sky_json_compact(content_json, strlen(content_json), SKY_JSON_DEPTH_MAX);
   if (!content) return SKY_E_ARG;
   if (strlen(content) > c->limits.max_content_bytes) {
@@ -501,11 +526,43 @@ int sky_client_send_server(sky_client *c, const char *content_json, const char *
 int sky_client_lock(sky_client *c, bool locked) {
   if (!c) return SKY_E_ARG;
   if (c->state != SKY_ROOM_IN_ROOM) return SKY_E_STATE;
+  if (!sky__session_online(c)) return SKY_E_OFFLINE;
   sky_msg m;
   memset(&m, 0, sizeof m);
   m.type = SKY_MSG_LOCK;
   m.u.lock.locked = locked;
   return sky__send_msg(c, &m) ? SKY_OK : SKY_E_NOMEM;
+}
+
+int sky_client_refresh(sky_client *c, const char *targets_json, bool ice_restart) {
+  if (!c) return SKY_E_ARG;
+  if (c->state != SKY_ROOM_IN_ROOM) return SKY_E_STATE;
+  cJSON *targets = targets_json ? cJSON_Parse(targets_json) : NULL;
+  int rc = SKY_OK;
+  if (targets_json && (!cJSON_IsArray(targets) || cJSON_GetArraySize(targets) < 1)) rc = SKY_E_ARG;
+  else if (!ice_restart && !sky__session_online(c)) rc = SKY_E_OFFLINE; /* the offer needs the server */
+  const cJSON *t;
+  cJSON_ArrayForEach(t, targets) {
+    if (rc) break;
+    if (!cJSON_IsString(t)) rc = SKY_E_ARG;
+    else if (!sky__peer_find(c, t->valuestring)) rc = SKY_E_UNKNOWN_PEER;
+  }
+  if (rc == SKY_OK) {
+    sky__enter(c);
+    sky_peer *p, *tmp;
+    HASH_ITER(hh, c->peers, p, tmp) {
+      bool wanted = !targets;
+      cJSON_ArrayForEach(t, targets) wanted |= strcmp(t->valuestring, p->id) == 0;
+      if (!wanted) continue;
+      /* Without an ICE restart: a fresh connection, as SkylinkJS does. */
+      if (ice_restart && p->channel_open) sky__live_request_restart(c, p, true);
+      else sky__peer_reconnect(c, p);
+    }
+    sky__arm_timer(c);
+    sky__exit(c);
+  }
+  cJSON_Delete(targets);
+  return rc;
 }
 
 char *sky_client_peer_info(sky_client *c, const char *peer_id) {
@@ -548,6 +605,7 @@ const char *sky_client_strerror(int code) {
   case SKY_E_TOO_LARGE: return "too large";
   case SKY_E_QUEUE_FULL: return "send queue full";
   case SKY_E_UNKNOWN_PEER: return "no such peer in the room";
+  case SKY_E_OFFLINE: return "the signaling server is unreachable (reconnecting)";
   default: return "unknown error";
   }
 }
@@ -555,28 +613,43 @@ const char *sky_client_strerror(int code) {
 /* ---- signaling in ------------------------------------------------------ */
 
 void sky_client_on_socket_open(sky_client *c) {
-  if (!c || c->state != SKY_ROOM_CONNECTING) return;
+  if (!c || c->session.state != SKY_SIG_OPENING || c->socket_open) return;
   sky__enter(c);
   c->socket_open = true;
   flush_outbox(c);
-  emit_simple(c, "channelOpen", NULL);
+  sky__emit_simple(c, "channelOpen", NULL);
+  sky__arm_timer(c);
   sky__exit(c);
 }
 
+/* Refusals that retrying cannot fix. */
+static bool retryable(const char *code) {
+  return strcmp(code, "bad_app_key") != 0 && strcmp(code, "origin_not_allowed") != 0 &&
+         strcmp(code, "unsupported_version") != 0;
+}
+
 static void lost_connection(sky_client *c, const char *code, const char *text) {
+  if (c->session.ever_welcomed && retryable(code)) {
+    sky__session_lost(c, code, text); /* the session lives on: reconnect */
+    sky__arm_timer(c);
+    return;
+  }
+  bool resuming = c->session.ever_welcomed;
   bool was_connecting = c->state == SKY_ROOM_CONNECTING;
   bool in_room = c->state == SKY_ROOM_IN_ROOM || c->state == SKY_ROOM_LEAVING;
   bool joining = c->join_pending || c->state == SKY_ROOM_JOINING;
   sky__peer_drop_all(c, true);
-  if (in_room) emit_peer_event(c, "peerLeft", c->self_id, c->user_data, true);
-  if (c->state == SKY_ROOM_LEAVING) emit_done(c, "_leave", NULL, NULL, NULL);
-  if (joining) emit_done(c, "_join", code, text, NULL);
+  if (in_room) sky__emit_peer_event(c, "peerLeft", c->self_id, c->user_data, true);
+  if (c->state == SKY_ROOM_LEAVING) sky__emit_done(c, "_leave", NULL, NULL, NULL);
+  if (joining) sky__emit_done(c, "_join", code, text, NULL);
   bool had_socket = c->socket_open;
   c->state = SKY_ROOM_ERROR;
   c->join_pending = c->leave_pending = false;
   reset_connection(c);
-  if (had_socket) emit_simple(c, "channelClose", NULL);
-  if (was_connecting) emit_ready(c, READY_ERROR, code, text);
+  sky__session_stop(c);
+  if (had_socket) sky__emit_simple(c, "channelClose", NULL);
+  if (was_connecting && !resuming) sky__emit_ready(c, READY_ERROR, code, text);
+  if (resuming) sky__emit_simple(c, "signalingState", cJSON_CreateString("failed"));
   sky__arm_timer(c);
 }
 
@@ -584,6 +657,7 @@ void sky_client_on_socket_close(sky_client *c, int code, const char *reason) {
   (void)code;
   (void)reason;
   if (!c || c->state == SKY_ROOM_IDLE || c->state == SKY_ROOM_ERROR) return;
+  if (c->session.state == SKY_SIG_WAITING || c->session.state == SKY_SIG_OFF) return;
   sky__enter(c);
   lost_connection(c, "connection_lost", "the signaling connection closed");
   sky__exit(c);
@@ -595,66 +669,82 @@ void sky_client_on_socket_error(sky_client *c) {
   cJSON *err = cJSON_CreateObject();
   cJSON_AddStringToObject(err, "code", "socket_error");
   cJSON_AddStringToObject(err, "message", "signaling socket error");
-  emit_simple(c, "channelError", err);
+  sky__emit_simple(c, "channelError", err);
   sky__exit(c);
 }
 
 static void on_welcome(sky_client *c, const sky_msg *m) {
+  if (c->session.state != SKY_SIG_OPENING) return;
+  if (sky__session_on_welcome(c, m)) return; /* a reconnection */
   if (c->state != SKY_ROOM_CONNECTING) return;
   snprintf(c->self_id, sizeof c->self_id, "%s", m->u.welcome.peer_id);
   c->limits = m->u.welcome.limits;
   c->state = SKY_ROOM_AUTHENTICATED;
   if (strcmp(c->user_data, "{}") != 0) send_update(c);
-  emit_ready(c, READY_COMPLETED, NULL, NULL);
-  if (c->join_pending) send_join(c, c->pending_room);
+  sky__emit_ready(c, READY_COMPLETED, NULL, NULL);
+  if (c->join_pending) sky__send_join(c, c->pending_room);
 }
 
 static void on_joined(sky_client *c, const sky_msg *m) {
+  if (sky__session_on_joined(c, m)) return; /* back in the room after a resume */
   if (c->state != SKY_ROOM_JOINING) return;
   c->state = SKY_ROOM_IN_ROOM;
   snprintf(c->room, sizeof c->room, "%s", m->u.joined.room);
   c->locked = m->u.joined.locked;
-  emit_peer_event(c, "peerJoined", c->self_id, c->user_data, true);
+  sky__emit_peer_event(c, "peerJoined", c->self_id, c->user_data, true);
   cJSON *res = cJSON_CreateObject();
   cJSON_AddStringToObject(res, "room", c->room);
   cJSON_AddStringToObject(res, "peerId", c->self_id);
   cJSON_AddItemToObject(res, "peerInfo", sky__peer_info(c, c->user_data));
-  emit_done(c, "_join", NULL, NULL, res);
+  sky__emit_done(c, "_join", NULL, NULL, res);
   /* The newcomer offers to everyone already there. */
   for (size_t i = 0; i < m->u.joined.peer_count; i++) {
     const sky_peer_entry *e = &m->u.joined.peers[i];
     if (strcmp(e->peer_id, c->self_id) == 0 || sky__peer_find(c, e->peer_id)) continue;
     sky_peer *p = sky__peer_add(c, e->peer_id, e->user_data);
     if (!p) continue;
-    emit_peer_event(c, "peerJoined", p->id, p->user_data, false);
+    sky__emit_peer_event(c, "peerJoined", p->id, p->user_data, false);
     sky__peer_start_offer(c, p);
   }
   /* Asked for another room, or to leave, meanwhile. */
-  if (c->join_pending || c->leave_pending) start_leave(c);
+  if (c->join_pending || c->leave_pending) sky__start_leave(c);
 }
 
 static void on_left(sky_client *c) {
   if (c->state != SKY_ROOM_LEAVING && c->state != SKY_ROOM_IN_ROOM) return;
+  if (c->session.quiet_leave) { /* its events were given when it was asked */
+    c->session.quiet_leave = false;
+    c->room[0] = '\0';
+    c->locked = false;
+    c->state = SKY_ROOM_AUTHENTICATED;
+    if (c->join_pending) sky__send_join(c, c->pending_room);
+    return;
+  }
   sky__peer_drop_all(c, true);
   char previous[SKY_ROOM_MAX + 1];
   snprintf(previous, sizeof previous, "%s", c->room);
-  emit_peer_event(c, "peerLeft", c->self_id, c->user_data, true);
+  sky__emit_peer_event(c, "peerLeft", c->self_id, c->user_data, true);
   c->room[0] = '\0';
   c->locked = false;
   c->state = SKY_ROOM_AUTHENTICATED;
   cJSON *res = cJSON_CreateObject();
   cJSON_AddStringToObject(res, "peerId", c->self_id);
   cJSON_AddStringToObject(res, "previousRoom", previous);
-  emit_done(c, "_leave", NULL, NULL, res);
-  if (c->join_pending) send_join(c, c->pending_room);
+  sky__emit_done(c, "_leave", NULL, NULL, res);
+  if (c->join_pending) sky__send_join(c, c->pending_room);
 }
 
 static void on_error(sky_client *c, const sky_msg *m) {
   const char *code = sky_error_code_name(m->u.error.code);
   const char *text = m->u.error.text[0] ? m->u.error.text : code;
   if (m->u.error.fatal) {
+    bool retry = c->session.ever_welcomed && retryable(code);
     lost_connection(c, code, text);
-    if (c->ops.socket_close) c->ops.socket_close(c->user);
+    if (!retry && c->ops.socket_close) c->ops.socket_close(c->user);
+    return;
+  }
+  if (strcmp(m->ref, "resume") == 0) {
+    sky__session_on_error(c, m);
     return;
   }
   if (c->state == SKY_ROOM_JOINING && m->ref[0] == 'j') {
@@ -665,8 +755,8 @@ static void on_error(sky_client *c, const sky_msg *m) {
       cJSON_AddItemToArray(args, cJSON_CreateString(text));
       sky__emit(c, "systemAction", args);
     }
-    emit_done(c, "_join", code, text, NULL);
-    if (c->join_pending) send_join(c, c->pending_room);
+    sky__emit_done(c, "_join", code, text, NULL);
+    if (c->join_pending) sky__send_join(c, c->pending_room);
     return;
   }
   cJSON *args = cJSON_CreateArray();
@@ -679,11 +769,18 @@ static void on_error(sky_client *c, const sky_msg *m) {
   sky__emit(c, "systemAction", args);
 }
 
+static void on_peer_updated(sky_client *c, const sky_msg *m);
+
 static void on_peer_joined(sky_client *c, const sky_msg *m) {
   if (c->state != SKY_ROOM_IN_ROOM || strcmp(m->u.peer.peer_id, c->self_id) == 0) return;
-  if (sky__peer_find(c, m->u.peer.peer_id)) return;
+  sky_peer *known = sky__peer_find(c, m->u.peer.peer_id);
+  if (known) { /* it resumed: no churn, at most new userData */
+    known->server_gone_ms = 0;
+    if (m->u.peer.user_data && strcmp(known->user_data, m->u.peer.user_data) != 0) on_peer_updated(c, m);
+    return;
+  }
   sky_peer *p = sky__peer_add(c, m->u.peer.peer_id, m->u.peer.user_data);
-  if (p) emit_peer_event(c, "peerJoined", p->id, p->user_data, false); /* it will offer */
+  if (p) sky__emit_peer_event(c, "peerJoined", p->id, p->user_data, false); /* it will offer */
 }
 
 static void on_peer_updated(sky_client *c, const sky_msg *m) {
@@ -693,7 +790,7 @@ static void on_peer_updated(sky_client *c, const sky_msg *m) {
   if (!data) return;
   free(p->user_data);
   p->user_data = data;
-  emit_peer_event(c, "peerUpdated", p->id, p->user_data, false);
+  sky__emit_peer_event(c, "peerUpdated", p->id, p->user_data, false);
 }
 
 static void on_room_lock(sky_client *c, const sky_msg *m) {
@@ -726,6 +823,7 @@ void sky_client_on_socket_text(sky_client *c, const char *data, size_t len) {
   uint64_t server_max = (uint64_t)limits.max_peers_per_room * (limits.max_user_data_bytes + 128u) + limits.max_frame_bytes;
   if (server_max > 16u * 1024 * 1024) server_max = 16u * 1024 * 1024;
   if (server_max > limits.max_frame_bytes) limits.max_frame_bytes = (uint32_t)server_max;
+  sky__session_on_frame(c); /* the socket is alive, whatever it said */
   if (!sky_msg_decode(data, len, &limits, &m, &err)) return; /* a bad frame is dropped */
   sky__enter(c);
   switch (m.type) {
@@ -736,9 +834,10 @@ void sky_client_on_socket_text(sky_client *c, const char *data, size_t len) {
   case SKY_MSG_PEER_UPDATED: on_peer_updated(c, &m); break;
   case SKY_MSG_PEER_LEFT: {
     sky_peer *p = sky__peer_find(c, m.u.peer_left.peer_id);
-    if (p) sky__peer_drop(c, p, true);
+    if (p) sky__live_on_server_left(c, p, m.u.peer_left.reason);
     break;
   }
+  case SKY_MSG_TOKEN: sky__session_on_token(c, &m); break;
   case SKY_MSG_OFFER: sky__peer_on_offer(c, &m); break;
   case SKY_MSG_ANSWER: sky__peer_on_answer(c, &m); break;
   case SKY_MSG_CANDIDATE: sky__peer_on_candidate(c, &m); break;

@@ -67,7 +67,8 @@ enum {
   SKY_E_NOMEM = -3,
   SKY_E_TOO_LARGE = -4,    /* message or user data above the limits */
   SKY_E_QUEUE_FULL = -5,   /* a peer's send queue is full (slow receiver) */
-  SKY_E_UNKNOWN_PEER = -6  /* target peer not in the room */
+  SKY_E_UNKNOWN_PEER = -6, /* target peer not in the room */
+  SKY_E_OFFLINE = -7       /* the signaling socket is down (reconnecting) */
 };
 
 /* Operations the core asks of its environment. Handles are ints chosen by the
@@ -83,6 +84,10 @@ typedef struct sky_client_ops {
   int (*pc_create)(void *user, int pc, const char *config_json);
   void (*pc_close)(void *user, int pc);
   void (*pc_create_offer)(void *user, int pc);  /* -> on_local_description */
+  /* An offer with fresh ICE credentials on the same connection (ICE restart)
+   * -> on_local_description. Returns 0, or -1 when the stack cannot restart
+   * ICE (restarts then use a new connection). May be NULL: the same. */
+  int (*pc_restart_ice)(void *user, int pc);
   void (*pc_create_answer)(void *user, int pc); /* -> on_local_description */
   /* -> on_remote_description_set. rollback_first: our own offer is pending and
    * must be rolled back before this offer is applied (the polite side of a
@@ -98,6 +103,8 @@ typedef struct sky_client_ops {
   size_t (*dc_buffered)(void *user, int pc);
   /* One-shot timer: call sky_client_on_timer after ms; 0 cancels. */
   void (*set_timer)(void *user, uint32_t ms);
+  /* Monotonic milliseconds (any origin). Every deadline is measured with it. */
+  uint64_t (*now_ms)(void *user);
   /* One event for the API layer: name and a JSON array of arguments. */
   void (*emit)(void *user, const char *name, const char *args_json);
 } sky_client_ops;
@@ -114,6 +121,21 @@ typedef struct sky_client_ops {
 #define SKY_PEER_RESTARTS_MAX 3
 /* Retry period while a channel is above its high-water mark. */
 #define SKY_FLUSH_RETRY_MS 1
+
+/* Liveness and resume timings (docs/resilience.md explains each). */
+#define SKY_HEARTBEAT_MS 1000          /* a channel quiet this long sends a heartbeat */
+#define SKY_PEER_SILENCE_MS 4000       /* nothing from a peer this long: it is gone */
+#define SKY_SERVER_GONE_GRACE_MS 1500  /* server says gone, channel open: wait this */
+#define SKY_CHANNEL_LOST_GRACE_MS 1500 /* channel closed: a fresh offer may follow */
+#define SKY_LIVENESS_TICK_MS 250       /* how often the above are checked */
+#define SKY_ICE_GRACE_MS 1000          /* ICE disconnected this long: impolite restarts */
+#define SKY_ICE_POLITE_GRACE_MS 3000   /* ... and the polite side this long */
+#define SKY_ICE_RESTART_RETRY_MS 4000  /* a restart not back by then is tried again */
+#define SKY_ICE_RESTARTS_MAX 3         /* ICE restarts without recovery before a drop */
+#define SKY_SIG_PING_MS 5000           /* signaling ping period (at most) */
+#define SKY_SIG_SILENCE_MS 10000       /* a socket silent this long is dead */
+#define SKY_RETRY_BASE_MS 250          /* first reconnection delay (before jitter) */
+#define SKY_RETRY_MAX_MS 10000         /* cap of the exponential backoff */
 
 sky_client *sky_client_new(const sky_client_ops *ops, void *user);
 /* Closes everything without emitting events and frees the client. */
@@ -146,6 +168,10 @@ char *sky_client_peer_info(sky_client *c, const char *peer_id);
 char *sky_client_peers(sky_client *c);
 /* Leaves, closes every peer connection and the socket; back to idle. */
 void sky_client_close(sky_client *c);
+/* refreshConnection: restarts the connection with each peer of targets_json
+ * (a JSON array of ids; NULL: every peer), with an ICE restart on the same
+ * connection when ice_restart, else on a fresh connection. */
+int sky_client_refresh(sky_client *c, const char *targets_json, bool ice_restart);
 
 sky_room_state sky_client_room_state(const sky_client *c);
 const char *sky_client_room_state_name(sky_room_state s);

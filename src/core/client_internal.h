@@ -46,6 +46,17 @@ typedef struct sky_peer {
   bool channel_open;
   bool offerer;         /* we made the offer this connection was negotiated with */
   unsigned restarts;    /* connections thrown away after a failed handshake */
+  /* liveness (liveness.c) */
+  uint64_t last_rx_ms;    /* anything received on the channel */
+  uint64_t last_tx_ms;    /* anything sent on the channel */
+  uint64_t server_gone_ms;/* the server said its socket is gone; 0 = no */
+  uint64_t channel_lost_ms;/* its open channel closed (a restart may follow); 0 = no */
+  uint64_t ice_bad_ms;    /* ICE disconnected/failed since; 0 = healthy */
+  bool ice_failed;        /* ... and it was "failed", not only "disconnected" */
+  bool restart_wanted;    /* an ICE restart waits for signaling / a stable state */
+  bool restart_by_hand;   /* ... asked for by refreshConnection */
+  bool ice_restarting;    /* our restart offer is out, not yet connected again */
+  unsigned ice_restarts;  /* ICE restarts since the connection was last healthy */
   sky_cand *cands;      /* candidates waiting for the remote description */
   size_t cand_count;
   sky_textq outq;       /* frames waiting for the channel (open / drained) */
@@ -54,10 +65,39 @@ typedef struct sky_peer {
   UT_hash_handle hh_pc; /* by pc handle */
 } sky_peer;
 
+/* The signaling session (resume.c): one socket at a time, re-opened with
+ * backoff after a loss, resumed with the server's token. */
+typedef enum {
+  SKY_SIG_OFF = 0,    /* no socket wanted (idle, closed, fatal error) */
+  SKY_SIG_OPENING,    /* socket opening / hello sent, no welcome yet */
+  SKY_SIG_UP,         /* welcome received on this socket */
+  SKY_SIG_WAITING     /* lost; the next attempt is due at retry_at_ms */
+} sky_sig_state;
+
+typedef struct sky_session {
+  sky_sig_state state;
+  char *url;             /* heap: the signaling URL of init */
+  char app_key[SKY_APP_KEY_MAX + 1];
+  char token[SKY_TOKEN_MAX + 1]; /* latest resume token, "" = none */
+  bool ever_welcomed;    /* a session exists: losses are retried, not fatal */
+  bool resuming;         /* this socket's hello carried a token */
+  bool await_room;       /* resumed into a room: its joined is due */
+  bool leave_wanted;     /* leaveRoom() during the outage */
+  bool quiet_leave;      /* a leave whose events were already given */
+  bool token_room;       /* the latest token came while we were in a room */
+  bool resume_room;      /* ... and it was the token this socket's hello sent */
+  unsigned attempt;      /* reconnection attempts since the last success */
+  uint64_t retry_at_ms;
+  uint64_t last_rx_ms;   /* last frame from the server on this socket */
+  uint64_t last_ping_ms;
+  uint32_t rng;          /* xorshift state for the backoff jitter */
+} sky_session;
+
 struct sky_client {
   sky_client_ops ops;
   void *user;
   sky_room_state state;
+  sky_session session;
   bool socket_open;
   bool closing;            /* sky_client_close in progress: no more events */
   char self_id[SKY_PEER_ID_LEN + 1];
@@ -78,12 +118,18 @@ struct sky_client {
   int next_pc;
   uint32_t next_msg_id;
   uint32_t join_seq;
-  uint32_t timer_armed;    /* ms the pending timer was armed for, 0 = none */
-  uint32_t since_ping;     /* ms since the last ping */
+  uint64_t timer_at_ms;    /* when the armed timer fires, 0 = none */
+  uint64_t next_tick_ms;   /* next liveness tick */
   bool flush_blocked;      /* some channel is above its high-water mark */
 };
 
 /* client.c */
+uint64_t sky__now(const sky_client *c);
+void sky__emit_peer_event(sky_client *c, const char *name, const char *peer_id, const char *user_data, bool self);
+void sky__emit_done(sky_client *c, const char *name, const char *code, const char *text, struct cJSON *result);
+void sky__emit_simple(sky_client *c, const char *name, struct cJSON *arg);
+void sky__start_leave(sky_client *c);
+bool sky__send_join(sky_client *c, const char *room);
 void sky__enter(sky_client *c);
 void sky__exit(sky_client *c);
 void sky__emit(sky_client *c, const char *name, struct cJSON *args); /* takes args */
@@ -97,6 +143,35 @@ bool sky__textq_push(sky_textq *q, const char *name, const char *data, size_t le
 sky_text *sky__textq_pop(sky_textq *q);
 void sky__textq_clear(sky_textq *q);
 
+/* resume.c: the signaling session */
+/* After sky_client_init has reset the client: remembers url and key, opens. */
+bool sky__session_start(sky_client *c, const char *url, const char *app_key);
+void sky__session_stop(sky_client *c); /* no more reconnects; frees the url */
+/* The socket is gone (closed, errored, silent, or a retryable fatal error). */
+void sky__session_lost(sky_client *c, const char *code, const char *text);
+/* Whether the server can be asked for something now. */
+bool sky__session_online(const sky_client *c);
+void sky__session_on_frame(sky_client *c); /* any frame from the server */
+bool sky__session_on_welcome(sky_client *c, const sky_msg *m); /* true: handled */
+bool sky__session_on_joined(sky_client *c, const sky_msg *m);  /* true: handled */
+void sky__session_on_token(sky_client *c, const sky_msg *m);
+void sky__session_on_error(sky_client *c, const sky_msg *m); /* ref "resume" */
+/* Timer work; returns the next deadline (absolute ms), 0 for none. */
+uint64_t sky__session_tick(sky_client *c, uint64_t now);
+
+/* liveness.c: heartbeats, the server's word, ICE restarts */
+void sky__live_on_rx(sky_client *c, sky_peer *p);
+void sky__live_on_ice(sky_client *c, sky_peer *p, const char *state);
+/* peer_left from the server. */
+void sky__live_on_server_left(sky_client *c, sky_peer *p, sky_leave_reason reason);
+/* An offer arrived on a connection whose channel is open: a renegotiation. */
+void sky__live_on_remote_restart(sky_client *c, sky_peer *p);
+/* Asks for an ICE restart (by hand or by policy); runs when signaling allows. */
+void sky__live_request_restart(sky_client *c, sky_peer *p, bool by_hand);
+/* Signaling came back: restarts that waited go out. */
+void sky__live_resume(sky_client *c);
+uint64_t sky__live_tick(sky_client *c, uint64_t now);
+
 /* peer.c */
 sky_peer *sky__peer_find(const sky_client *c, const char *id);
 sky_peer *sky__peer_add(sky_client *c, const char *id, const char *user_data);
@@ -109,5 +184,9 @@ void sky__peer_on_answer(sky_client *c, const sky_msg *m);
 void sky__peer_on_candidate(sky_client *c, const sky_msg *m);
 int sky__peer_send_chat(sky_client *c, sky_peer *p, const char *content_json, bool is_private);
 void sky__peer_flush_all(sky_client *c);
+/* Starts an ICE restart offer on p's connection (signaling must be up). */
+bool sky__peer_restart_ice(sky_client *c, sky_peer *p);
+/* Throws p's connection away and offers again on a fresh one. */
+void sky__peer_reconnect(sky_client *c, sky_peer *p);
 
 #endif

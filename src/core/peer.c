@@ -15,6 +15,7 @@
  * collides with our own is ignored by the impolite side; the polite side rolls
  * its offer back (pc_set_remote with an offer performs the rollback) and answers.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,20 @@ void sky__peer_drop(sky_client *c, sky_peer *p, bool announce) {
     if (c->ops.pc_close) c->ops.pc_close(c->user, p->pc);
   }
   p->state = SKY_PEER_CLOSED;
+  if (announce && p->outq.count) {
+    /* Never silently lost: say how many messages will not arrive. */
+    char text[96];
+    snprintf(text, sizeof text, "%zu queued message frame(s) to a peer that left were not delivered", p->outq.count);
+    cJSON *args = cJSON_CreateArray();
+    cJSON_AddItemToArray(args, cJSON_CreateString("warning"));
+    cJSON_AddItemToArray(args, cJSON_CreateString(text));
+    cJSON *err = cJSON_CreateObject();
+    cJSON_AddStringToObject(err, "code", "undelivered");
+    cJSON_AddStringToObject(err, "peerId", p->id);
+    cJSON_AddNumberToObject(err, "frames", (double)p->outq.count);
+    cJSON_AddItemToArray(args, err);
+    sky__emit(c, "systemAction", args);
+  }
   if (announce) {
     if (p->channel_open) emit_state(c, "dataChannelState", "closed", p->id);
     cJSON *args = cJSON_CreateArray();
@@ -104,6 +119,8 @@ void sky__peer_drop_all(sky_client *c, bool announce) {
   HASH_ITER(hh, c->peers, p, tmp) sky__peer_drop(c, p, announce);
 }
 
+static bool start_offer(sky_client *c, sky_peer *p);
+
 /* Throws the peer connection away, keeping the peer and its send queue. */
 static void reset_pc(sky_client *c, sky_peer *p) {
   if (p->pc) {
@@ -115,11 +132,27 @@ static void reset_pc(sky_client *c, sky_peer *p) {
   p->sig = SIG_STABLE;
   p->making_offer = p->ignore_offer = p->offer_abandoned = p->remote_set = false;
   p->channel_open = p->offerer = false;
+  p->channel_lost_ms = p->ice_bad_ms = 0;
+  p->ice_failed = p->ice_restarting = p->restart_wanted = false;
   free_candidates(p);
   sky_dc_reasm_clear(&p->reasm);
 }
 
-static bool start_offer(sky_client *c, sky_peer *p);
+void sky__peer_reconnect(sky_client *c, sky_peer *p) {
+  emit_state(c, "dataChannelState", "connecting", p->id);
+  reset_pc(c, p);
+  start_offer(c, p);
+}
+
+bool sky__peer_restart_ice(sky_client *c, sky_peer *p) {
+  if (!p->pc || !c->ops.pc_restart_ice || c->ops.pc_restart_ice(c->user, p->pc) != 0) {
+    sky__peer_reconnect(c, p); /* the stack cannot: a fresh connection */
+    return false;
+  }
+  p->making_offer = true;
+  p->offer_abandoned = false;
+  return true;
+}
 
 /* The offerer's answer to a failed handshake: a fresh connection, bounded. */
 static void restart(sky_client *c, sky_peer *p) {
@@ -167,8 +200,12 @@ static void emit_handshake(sky_client *c, const char *step, const char *peer_id)
 void sky__peer_on_offer(sky_client *c, const sky_msg *m) {
   sky_peer *p = sky__peer_find(c, m->u.sdp.from);
   if (!p || c->state != SKY_ROOM_IN_ROOM || !m->u.sdp.sdp) return;
-  if (p->pc && p->remote_set && p->sig == SIG_STABLE && !p->making_offer) {
-    /* An offer after a completed negotiation: the other side started over. */
+  if (p->pc && p->channel_open) {
+    /* An offer on a working connection: a renegotiation (ICE restart). */
+    if (!p->making_offer && p->sig == SIG_STABLE) sky__live_on_remote_restart(c, p);
+  } else if (p->pc && p->remote_set && p->sig == SIG_STABLE && !p->making_offer) {
+    /* An offer after a completed negotiation on a connection whose channel
+     * never opened or was lost: the other side started over. */
     if (p->restarts++ >= SKY_PEER_RESTARTS_MAX) {
       sky__peer_drop(c, p, true);
       return;
@@ -304,7 +341,9 @@ void sky_client_on_ice_candidate(sky_client *c, int pc, const char *candidate, s
 static void channel_opened(sky_client *c, sky_peer *p) {
   if (p->channel_open) return;
   p->channel_open = true;
+  p->channel_lost_ms = 0;
   p->state = SKY_PEER_CONNECTED;
+  p->last_rx_ms = p->last_tx_ms = sky__now(c);
   emit_state(c, "dataChannelState", "open", p->id);
   sky__peer_flush_all(c);
 }
@@ -315,7 +354,7 @@ void sky_client_on_pc_state(sky_client *c, int pc, sky_pc_state_kind kind, const
   if (!p) return;
   sky__enter(c);
   bool failed = strcmp(state, "failed") == 0 || strcmp(state, "closed") == 0;
-  if (failed && (kind == SKY_PCS_ICE || kind == SKY_PCS_CONNECTION) && !p->channel_open) {
+  if (failed && (kind == SKY_PCS_ICE || kind == SKY_PCS_CONNECTION) && !p->channel_open && !p->channel_lost_ms) {
     /* Never connected: the offerer starts over, the answerer waits for that
      * (or for peer_left from the server, which is the word on presence). */
     if (p->offerer) restart(c, p);
@@ -331,18 +370,27 @@ void sky_client_on_pc_state(sky_client *c, int pc, sky_pc_state_kind kind, const
     if (strcmp(state, "disconnected") == 0 && p->state == SKY_PEER_CONNECTED) p->state = SKY_PEER_DISCONNECTED;
     if ((strcmp(state, "connected") == 0 || strcmp(state, "completed") == 0) && p->state == SKY_PEER_DISCONNECTED)
       p->state = SKY_PEER_CONNECTED;
-    if (failed) sky__peer_drop(c, p, true);
+    if (strcmp(state, "closed") == 0) sky__peer_drop(c, p, true);
+    else sky__live_on_ice(c, p, state); /* failed: an ICE restart, not a drop */
     break;
   case SKY_PCS_CONNECTION:
-    if (failed) sky__peer_drop(c, p, true);
+    if (strcmp(state, "closed") == 0) sky__peer_drop(c, p, true);
+    else if (strcmp(state, "failed") == 0) sky__live_on_ice(c, p, state);
     break;
   case SKY_PCS_CHANNEL:
     if (strcmp(state, "open") == 0) {
       channel_opened(c, p);
     } else if (strcmp(state, "closed") == 0) {
-      /* Once open, a closed channel means the peer is gone. Before that it is
-       * a handshake being restarted: peer_left or an ICE failure decides. */
-      if (p->channel_open) sky__peer_drop(c, p, true); /* dataChannelState closed, peerLeft */
+      /* Once open, a closed channel means the peer is gone, or that it is
+       * starting over on a fresh connection: its offer must follow at once
+       * (liveness.c drops it otherwise). Before that it is a handshake being
+       * restarted: peer_left or an ICE failure decides. */
+      if (p->channel_open) {
+        p->channel_open = false;
+        p->channel_lost_ms = sky__now(c);
+        p->state = SKY_PEER_DISCONNECTED;
+        emit_state(c, "dataChannelState", "closed", p->id);
+      }
     } else {
       emit_state(c, "dataChannelState", state, p->id);
     }
@@ -380,6 +428,7 @@ static void peer_flush(sky_client *c, sky_peer *p) {
     if ((unsigned char)t->data[0] == SKY_DC_BIN_PART) c->ops.dc_send_binary(c->user, p->pc, t->data, t->len);
     else c->ops.dc_send(c->user, p->pc, t->data, t->len);
     buffered += t->len;
+    p->last_tx_ms = sky__now(c);
     free(t);
   }
 }
@@ -430,6 +479,7 @@ void sky_client_on_channel_message(sky_client *c, int pc, const char *data, size
   if (!p) return;
   sky__enter(c);
   if (!p->channel_open) channel_opened(c, p); /* a message proves the channel is open */
+  sky__live_on_rx(c, p);
   sky_dc_chat chat;
   sky_dc_result res = is_text ? sky_dc_receive(&p->reasm, data, len, &chat)
                               : sky_dc_receive_binary(&p->reasm, (const unsigned char *)data, len, &chat);

@@ -1,0 +1,134 @@
+/* Liveness of the peers: whichever signal comes first says a peer is gone.
+ *
+ * 1. Heartbeat: every open channel sends {"t":"hb"} when it has sent nothing
+ *    for SKY_HEARTBEAT_MS; a peer silent for SKY_PEER_SILENCE_MS is dropped.
+ * 2. The server's word: peer_left "left"/"kicked" drops at once; a lost socket
+ *    ("disconnected"/"timeout") drops at once only when the channel is not open,
+ *    else when the peer also stays silent for SKY_SERVER_GONE_GRACE_MS (it may
+ *    just be reconnecting to the server).
+ *    A channel that closes is a goodbye unless an offer for a fresh connection
+ *    follows within SKY_CHANNEL_LOST_GRACE_MS.
+ * 3. ICE: disconnected for a moment, or failed, gets an ICE restart on the same
+ *    connection, impolite side first; at most SKY_ICE_RESTARTS_MAX of them.
+ *
+ * All of it runs from one periodic tick (SKY_LIVENESS_TICK_MS) while peers exist. */
+#include <string.h>
+
+#include "cJSON.h"
+#include "client_internal.h"
+
+static const char HEARTBEAT[] = "{\"t\":\"hb\"}";
+
+void sky__live_on_rx(sky_client *c, sky_peer *p) {
+  p->last_rx_ms = sky__now(c);
+  p->server_gone_ms = 0; /* it is alive, whatever the server saw */
+}
+
+static void emit_restart(sky_client *c, sky_peer *p, bool self_initiated, bool ice) {
+  cJSON *args = cJSON_CreateArray();
+  cJSON_AddItemToArray(args, cJSON_CreateString(p->id));
+  cJSON_AddItemToArray(args, sky__peer_info(c, p->user_data));
+  cJSON_AddItemToArray(args, cJSON_CreateBool(self_initiated));
+  cJSON_AddItemToArray(args, cJSON_CreateBool(ice));
+  sky__emit(c, "peerRestart", args);
+}
+
+void sky__live_on_ice(sky_client *c, sky_peer *p, const char *state) {
+  bool healthy = strcmp(state, "connected") == 0 || strcmp(state, "completed") == 0;
+  if (healthy) {
+    p->ice_bad_ms = 0;
+    p->ice_failed = false;
+    p->ice_restarting = false;
+    p->ice_restarts = 0;
+    return;
+  }
+  if (!p->channel_open) return; /* before the first connection: peer.c restarts */
+  if (strcmp(state, "disconnected") == 0 || strcmp(state, "failed") == 0) {
+    if (!p->ice_bad_ms) p->ice_bad_ms = sky__now(c);
+    if (strcmp(state, "failed") == 0) p->ice_failed = true;
+  }
+}
+
+void sky__live_on_server_left(sky_client *c, sky_peer *p, sky_leave_reason reason) {
+  bool socket_only = reason == SKY_LEAVE_DISCONNECTED || reason == SKY_LEAVE_TIMEOUT;
+  if (!socket_only || !p->channel_open) {
+    sky__peer_drop(c, p, true);
+    return;
+  }
+  if (!p->server_gone_ms) p->server_gone_ms = sky__now(c);
+}
+
+void sky__live_on_remote_restart(sky_client *c, sky_peer *p) { emit_restart(c, p, false, true); }
+
+/* Sends the restart now if signaling and the negotiation state allow. */
+static void try_restart(sky_client *c, sky_peer *p) {
+  if (!p->restart_wanted || !sky__session_online(c) || c->state != SKY_ROOM_IN_ROOM) return;
+  if (p->making_offer || p->sig != SIG_STABLE) return; /* after this negotiation */
+  p->restart_wanted = false;
+  bool by_hand = p->restart_by_hand;
+  p->restart_by_hand = false;
+  if (!by_hand && p->ice_restarts >= SKY_ICE_RESTARTS_MAX) {
+    sky__peer_drop(c, p, true);
+    return;
+  }
+  if (!by_hand) p->ice_restarts++;
+  p->ice_restarting = true;
+  p->ice_bad_ms = p->ice_bad_ms ? sky__now(c) : 0; /* the next retry counts from here */
+  emit_restart(c, p, true, true);
+  sky__peer_restart_ice(c, p);
+}
+
+void sky__live_request_restart(sky_client *c, sky_peer *p, bool by_hand) {
+  p->restart_wanted = true;
+  p->restart_by_hand |= by_hand;
+  try_restart(c, p);
+}
+
+void sky__live_resume(sky_client *c) {
+  sky_peer *p, *tmp;
+  HASH_ITER(hh, c->peers, p, tmp) try_restart(c, p);
+}
+
+/* One peer's checks; may drop it. */
+static void check_peer(sky_client *c, sky_peer *p, uint64_t now) {
+  if (p->channel_lost_ms && now - p->channel_lost_ms >= SKY_CHANNEL_LOST_GRACE_MS) {
+    sky__peer_drop(c, p, true); /* no fresh offer followed: it is gone */
+    return;
+  }
+  if (!p->channel_open) return;
+  if (now - p->last_rx_ms >= SKY_PEER_SILENCE_MS) {
+    sky__peer_drop(c, p, true);
+    return;
+  }
+  if (p->server_gone_ms && now - p->server_gone_ms >= SKY_SERVER_GONE_GRACE_MS &&
+      p->last_rx_ms < p->server_gone_ms) {
+    sky__peer_drop(c, p, true);
+    return;
+  }
+  if (p->ice_bad_ms && !p->restart_wanted) {
+    uint64_t grace = p->ice_restarting ? SKY_ICE_RESTART_RETRY_MS
+                     : p->polite       ? SKY_ICE_POLITE_GRACE_MS
+                     : p->ice_failed   ? 0
+                                       : SKY_ICE_GRACE_MS;
+    if (now - p->ice_bad_ms >= grace) sky__live_request_restart(c, p, false);
+  }
+  if (p->restart_wanted) try_restart(c, p);
+  /* Heartbeat: only on an idle channel (queued frames are traffic enough). */
+  if (p->channel_open && !p->outq.head && now - p->last_tx_ms >= SKY_HEARTBEAT_MS) {
+    c->ops.dc_send(c->user, p->pc, HEARTBEAT, sizeof HEARTBEAT - 1);
+    p->last_tx_ms = now;
+  }
+}
+
+uint64_t sky__live_tick(sky_client *c, uint64_t now) {
+  if (!c->peers || (c->state != SKY_ROOM_IN_ROOM && c->state != SKY_ROOM_LEAVING)) {
+    c->next_tick_ms = 0;
+    return 0;
+  }
+  if (now >= c->next_tick_ms) {
+    sky_peer *p, *tmp;
+    HASH_ITER(hh, c->peers, p, tmp) check_peer(c, p, now);
+    c->next_tick_ms = now + SKY_LIVENESS_TICK_MS;
+  }
+  return c->peers ? c->next_tick_ms : 0;
+}

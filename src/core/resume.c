@@ -1,0 +1,311 @@
+/* The signaling session: one socket at a time, re-opened with jittered
+ * exponential backoff when it is lost, and resumed with the server's token so
+ * that the peer keeps its id, its room and its data channels.
+ *
+ *   off --init--> opening --welcome--> up --lost--> waiting --due--> opening ...
+ *   any --close / fatal refusal--> off
+ *
+ * While the socket is down the room state (client.c) stays as it was: peers and
+ * channels live on, only what needs the server waits or fails with OFFLINE.
+ * docs/resilience.md describes what the user sees. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cJSON.h"
+#include "client_internal.h"
+#include "json_util.h"
+
+static void emit_sig_state(sky_client *c, const char *state) {
+  sky__emit_simple(c, "signalingState", cJSON_CreateString(state));
+}
+
+/* xorshift32: jitter only needs to differ between clients, not be secret. */
+static uint32_t next_random(sky_session *s) {
+  uint32_t x = s->rng ? s->rng : 0x9e3779b9u;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  return s->rng = x;
+}
+
+/* Attempt n waits min(cap, base * 2^(n-1)) scaled by a factor in [0.5, 1]. */
+static uint32_t backoff_ms(sky_session *s) {
+  uint32_t exp = s->attempt > 16 ? 16 : s->attempt - 1;
+  uint64_t full = (uint64_t)SKY_RETRY_BASE_MS << exp;
+  if (full > SKY_RETRY_MAX_MS) full = SKY_RETRY_MAX_MS;
+  uint64_t half = full / 2;
+  return (uint32_t)(half + next_random(s) % (half + 1));
+}
+
+/* Queues hello (with the token and userData when resuming) and opens. */
+static bool open_socket(sky_client *c) {
+  sky_session *s = &c->session;
+  sky_msg m;
+  memset(&m, 0, sizeof m);
+  m.type = SKY_MSG_HELLO;
+  m.u.hello.version = SKY_PROTOCOL_VERSION;
+  memcpy(m.u.hello.app_key, s->app_key, sizeof m.u.hello.app_key);
+  s->resuming = s->token[0] != '\0';
+  s->resume_room = s->resuming && s->token_room;
+  if (s->resuming) {
+    memcpy(m.u.hello.resume, s->token, sizeof m.u.hello.resume);
+    m.u.hello.user_data = c->user_data; /* borrowed: m is not cleared */
+  }
+  sky__textq_clear(&c->outbox); /* hello goes first on every socket */
+  c->socket_open = false;
+  sky__send_msg(c, &m);
+  s->state = SKY_SIG_OPENING;
+  s->await_room = false;
+  s->last_rx_ms = s->last_ping_ms = sky__now(c);
+  if (c->ops.socket_open(c->user, s->url) != 0) {
+    sky__textq_clear(&c->outbox);
+    return false;
+  }
+  return true;
+}
+
+bool sky__session_start(sky_client *c, const char *url, const char *app_key) {
+  sky_session *s = &c->session;
+  char *copy = sky_strdup(url); /* owner: the session, freed by sky__session_stop */
+  if (!copy) return false;
+  free(s->url);
+  s->url = copy;
+  snprintf(s->app_key, sizeof s->app_key, "%s", app_key);
+  s->token[0] = '\0';
+  s->ever_welcomed = s->resuming = s->await_room = s->leave_wanted = false;
+  s->quiet_leave = s->token_room = s->resume_room = false;
+  s->attempt = 0;
+  s->rng ^= (uint32_t)sky__now(c) ^ (uint32_t)(uintptr_t)c;
+  return open_socket(c);
+}
+
+void sky__session_stop(sky_client *c) {
+  sky_session *s = &c->session;
+  free(s->url);
+  s->url = NULL;
+  s->state = SKY_SIG_OFF;
+  s->token[0] = '\0';
+  s->ever_welcomed = s->resuming = s->await_room = s->leave_wanted = false;
+  s->quiet_leave = s->token_room = s->resume_room = false;
+  s->attempt = 0;
+}
+
+bool sky__session_online(const sky_client *c) {
+  return c->session.state == SKY_SIG_UP && c->socket_open && !c->session.await_room;
+}
+
+static void schedule_retry(sky_client *c) {
+  sky_session *s = &c->session;
+  s->attempt++;
+  s->state = SKY_SIG_WAITING;
+  s->retry_at_ms = sky__now(c) + backoff_ms(s);
+}
+
+void sky__session_lost(sky_client *c, const char *code, const char *text) {
+  (void)code;
+  (void)text;
+  sky_session *s = &c->session;
+  bool had_socket = c->socket_open;
+  bool was_up = s->state == SKY_SIG_UP;
+  if (c->ops.socket_close) c->ops.socket_close(c->user);
+  c->socket_open = false;
+  sky__textq_clear(&c->outbox);
+  /* A join in flight may or may not have reached the server: the token says
+   * where we are, and the join is asked again once we are back. */
+  if (c->state == SKY_ROOM_JOINING) {
+    c->state = SKY_ROOM_AUTHENTICATED;
+    c->join_pending = true;
+  }
+  /* A leave in flight completes locally: the peers are already dropped. */
+  if (c->state == SKY_ROOM_LEAVING) {
+    char previous[SKY_ROOM_MAX + 1];
+    snprintf(previous, sizeof previous, "%s", c->room);
+    sky__emit_peer_event(c, "peerLeft", c->self_id, c->user_data, true);
+    c->room[0] = '\0';
+    c->state = SKY_ROOM_AUTHENTICATED;
+    c->leave_pending = false;
+    s->leave_wanted = true; /* the token still names the room */
+    cJSON *res = cJSON_CreateObject();
+    cJSON_AddStringToObject(res, "peerId", c->self_id);
+    cJSON_AddStringToObject(res, "previousRoom", previous);
+    sky__emit_done(c, "_leave", NULL, NULL, res);
+  }
+  if (had_socket) sky__emit_simple(c, "channelClose", NULL);
+  if (was_up || s->attempt == 0) emit_sig_state(c, "reconnecting");
+  schedule_retry(c);
+}
+
+void sky__session_on_frame(sky_client *c) { c->session.last_rx_ms = sky__now(c); }
+
+void sky__session_on_token(sky_client *c, const sky_msg *m) {
+  memcpy(c->session.token, m->u.token.token, sizeof c->session.token);
+  /* The server sends a token after welcome, joined and left: which room it
+   * names follows from where we are when it arrives. */
+  c->session.token_room = c->state == SKY_ROOM_IN_ROOM || c->state == SKY_ROOM_LEAVING;
+}
+
+/* The resumed session is complete: wanted changes go out, waiting restarts too. */
+static void resumed(sky_client *c) {
+  sky_session *s = &c->session;
+  s->await_room = false;
+  if (c->state == SKY_ROOM_IN_ROOM && (s->leave_wanted || c->join_pending)) {
+    s->leave_wanted = false;
+    sky__start_leave(c); /* a pending join follows on "left" */
+  } else if (c->state == SKY_ROOM_AUTHENTICATED && c->join_pending) {
+    sky__send_join(c, c->pending_room);
+  }
+  s->leave_wanted = false;
+  sky__live_resume(c);
+}
+
+/* The old session is gone (no token, or the server refused it): come back as
+ * a new peer. Everyone we knew is reported left, and we join again. */
+static void restarted(sky_client *c, const sky_msg *m) {
+  bool was_in = c->state == SKY_ROOM_IN_ROOM;
+  if (was_in) {
+    snprintf(c->pending_room, sizeof c->pending_room, "%s", c->room);
+    sky__peer_drop_all(c, true);
+    sky__emit_peer_event(c, "peerLeft", c->self_id, c->user_data, true);
+    c->room[0] = '\0';
+    c->join_pending = true;
+  }
+  c->state = SKY_ROOM_AUTHENTICATED;
+  snprintf(c->self_id, sizeof c->self_id, "%s", m->u.welcome.peer_id);
+  emit_sig_state(c, "restarted");
+  if (c->join_pending) sky__send_join(c, c->pending_room);
+  else if (strcmp(c->user_data, "{}") != 0) {
+    sky_msg u;
+    memset(&u, 0, sizeof u);
+    u.type = SKY_MSG_UPDATE;
+    u.u.update.user_data = c->user_data; /* borrowed */
+    sky__send_msg(c, &u);
+  }
+}
+
+bool sky__session_on_welcome(sky_client *c, const sky_msg *m) {
+  sky_session *s = &c->session;
+  bool first = !s->ever_welcomed;
+  s->state = SKY_SIG_UP;
+  s->ever_welcomed = true;
+  s->attempt = 0;
+  if (first) return false; /* client.c: the first welcome of init() */
+  c->limits = m->u.welcome.limits;
+  bool same = m->u.welcome.resumed && strcmp(m->u.welcome.peer_id, c->self_id) == 0;
+  if (!same) {
+    restarted(c, m);
+    return true;
+  }
+  emit_sig_state(c, "resumed");
+  /* The token named a room: its joined follows. Otherwise the session is
+   * whole already. */
+  s->await_room = s->resume_room;
+  if (!s->await_room) resumed(c);
+  return true;
+}
+
+/* joined after a resume: who the server has in the room. */
+bool sky__session_on_joined(sky_client *c, const sky_msg *m) {
+  sky_session *s = &c->session;
+  if (strcmp(m->ref, "resume") != 0) return false;
+  if (!s->await_room || c->state != SKY_ROOM_IN_ROOM) {
+    /* Back in a room we meant to leave: leave it quietly. */
+    s->await_room = false;
+    s->leave_wanted = false;
+    c->state = SKY_ROOM_IN_ROOM;
+    snprintf(c->room, sizeof c->room, "%s", m->u.joined.room);
+    sky__start_leave(c);
+    s->quiet_leave = true;
+    return true;
+  }
+  c->locked = m->u.joined.locked;
+  /* Peers we knew that the server does not list: gone if their channel is. */
+  sky_peer *p, *tmp;
+  HASH_ITER(hh, c->peers, p, tmp) {
+    bool listed = false;
+    for (size_t i = 0; i < m->u.joined.peer_count && !listed; i++) listed = strcmp(m->u.joined.peers[i].peer_id, p->id) == 0;
+    if (!listed && !p->channel_open) sky__peer_drop(c, p, true);
+  }
+  /* Listed peers: new ones are announced and offered to; known ones whose
+   * channel is not open are connected again. */
+  for (size_t i = 0; i < m->u.joined.peer_count; i++) {
+    const sky_peer_entry *e = &m->u.joined.peers[i];
+    if (strcmp(e->peer_id, c->self_id) == 0) continue;
+    sky_peer *known = sky__peer_find(c, e->peer_id);
+    if (known) {
+      known->server_gone_ms = 0;
+      if (!known->channel_open) sky__peer_reconnect(c, known);
+      continue;
+    }
+    sky_peer *fresh = sky__peer_add(c, e->peer_id, e->user_data);
+    if (!fresh) continue;
+    sky__emit_peer_event(c, "peerJoined", fresh->id, fresh->user_data, false);
+    sky__peer_start_offer(c, fresh);
+  }
+  resumed(c);
+  return true;
+}
+
+/* The server could not put us back into our room (full, or too many rooms):
+ * we are out of it, as if kicked. */
+void sky__session_on_error(sky_client *c, const sky_msg *m) {
+  sky_session *s = &c->session;
+  if (!s->await_room) return;
+  s->await_room = false;
+  if (c->state == SKY_ROOM_IN_ROOM) {
+    sky__peer_drop_all(c, true);
+    sky__emit_peer_event(c, "peerLeft", c->self_id, c->user_data, true);
+    c->room[0] = '\0';
+    c->locked = false;
+    c->state = SKY_ROOM_AUTHENTICATED;
+    cJSON *args = cJSON_CreateArray();
+    cJSON_AddItemToArray(args, cJSON_CreateString("reject"));
+    cJSON_AddItemToArray(args, cJSON_CreateString(m->u.error.text[0] ? m->u.error.text : "cannot resume in the room"));
+    sky__emit(c, "systemAction", args);
+  }
+  resumed(c);
+}
+
+static void send_ping(sky_client *c, uint64_t now) {
+  sky_msg m;
+  memset(&m, 0, sizeof m);
+  m.type = SKY_MSG_PING;
+  sky__send_msg(c, &m);
+  c->session.last_ping_ms = now;
+}
+
+static uint64_t earliest(uint64_t a, uint64_t b) { return !a ? b : !b ? a : a < b ? a : b; }
+
+uint64_t sky__session_tick(sky_client *c, uint64_t now) {
+  sky_session *s = &c->session;
+  if (s->state == SKY_SIG_WAITING && now >= s->retry_at_ms) {
+    cJSON *args = cJSON_CreateArray();
+    cJSON_AddItemToArray(args, cJSON_CreateString("nonfallback"));
+    cJSON_AddItemToArray(args, cJSON_CreateNumber(s->attempt));
+    sky__emit(c, "channelRetry", args);
+    if (!open_socket(c)) schedule_retry(c);
+  }
+  if (s->state == SKY_SIG_WAITING) return s->retry_at_ms;
+  if (s->state == SKY_SIG_OFF || !c->socket_open) {
+    /* An opening socket that never opens is given up on like a silent one. */
+    if (s->state == SKY_SIG_OPENING && s->ever_welcomed) {
+      if (now - s->last_rx_ms >= SKY_SIG_SILENCE_MS) {
+        sky__session_lost(c, "connection_lost", "the signaling server did not answer");
+        return s->retry_at_ms;
+      }
+      return s->last_rx_ms + SKY_SIG_SILENCE_MS;
+    }
+    return 0;
+  }
+  if (s->ever_welcomed && now - s->last_rx_ms >= SKY_SIG_SILENCE_MS) {
+    sky__session_lost(c, "connection_lost", "the signaling socket went silent");
+    return s->retry_at_ms;
+  }
+  uint32_t period = c->limits.ping_interval_ms && c->limits.ping_interval_ms < SKY_SIG_PING_MS
+                        ? c->limits.ping_interval_ms
+                        : SKY_SIG_PING_MS;
+  if (s->state == SKY_SIG_UP && now - s->last_ping_ms >= period) send_ping(c, now);
+  uint64_t next = s->state == SKY_SIG_UP ? s->last_ping_ms + period : 0;
+  if (s->ever_welcomed) next = earliest(next, s->last_rx_ms + SKY_SIG_SILENCE_MS);
+  return next;
+}
