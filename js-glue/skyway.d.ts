@@ -130,11 +130,22 @@ export interface SkywayEvents {
    * The server acted on you (Skyway#SYSTEM_ACTION): "reject" (a join refused: room
    * locked or full) or "warning" (a request failed; `error` names it and echoes its ref).
    */
-  systemAction: (action: string, message: string, error?: { code: string; ref: string }) => void;
-  /** The signaling socket opened. */
+  systemAction: (action: string, message: string,
+    error?: { code: string; ref?: string; peerId?: string; frames?: number }) => void;
+  /** The signaling socket opened (also after each reconnection). */
   channelOpen: () => void;
-  /** The signaling socket closed. */
+  /** The signaling socket closed; skymesh reconnects by itself (see signalingState). */
   channelClose: () => void;
+  /** A reconnection attempt starts (SkylinkJS's shape; fallbackType is "nonfallback"). */
+  channelRetry: (fallbackType: string, attempt: number) => void;
+  /**
+   * The signaling session (Skyway#SIGNALING_STATE): "connected", "reconnecting",
+   * "resumed" (same peer id, same room), "restarted" (the server could not resume
+   * the session: a new peer id), "failed" (no more retries).
+   */
+  signalingState: (state: string) => void;
+  /** A connection to a peer is being restarted (ICE restart, or a fresh connection). */
+  peerRestart: (peerId: string, peerInfo: PeerInfo, isSelfInitiateRestart: boolean, isIceRestart: boolean) => void;
   /** The signaling socket failed. */
   channelError: (error: SkywayErrorInfo) => void;
 }
@@ -193,6 +204,14 @@ export declare class Skyway {
   getPeerInfo(peerId?: string): PeerInfo | null;
   /** Everyone in the room, you included: {peerId: peerInfo}. */
   getPeersInRoom(): { [peerId: string]: PeerInfo };
+
+  /**
+   * Restarts the connection with a peer, some peers or everyone: an ICE restart on
+   * the same connection (the data channel and its queued messages survive) when
+   * iceRestart is true (the default), else a fresh connection.
+   */
+  refreshConnection(target?: string | string[] | null, iceRestart?: boolean,
+    callback?: (error: Error | null, success: { listOfPeers: string[] } | null) => void): void;
 
   /** Locks the room: nobody else can join until it is unlocked. Fires roomLock. */
   lockRoom(): void;

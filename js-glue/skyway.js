@@ -63,6 +63,11 @@ P.READY_STATE_CHANGE = {INIT: 0, LOADING: 1, COMPLETED: 2, ERROR: -1};
 P.DATA_CHANNEL_STATE = {CONNECTING: 'connecting', OPEN: 'open', CLOSING: 'closing', CLOSED: 'closed', ERROR: 'error'};
 P.HANDSHAKE_PROGRESS = {ENTER: 'enter', WELCOME: 'welcome', OFFER: 'offer', ANSWER: 'answer', ERROR: 'error'};
 P.SYSTEM_ACTION = {WARNING: 'warning', REJECT: 'reject'};
+// channelRetry(fallbackType, attempt): skymesh retries the same server.
+P.SOCKET_FALLBACK = {NON_FALLBACK: 'nonfallback'};
+// signalingState(state): the signaling session through outages (docs/resilience.md).
+P.SIGNALING_STATE = {CONNECTED: 'connected', RECONNECTING: 'reconnecting', RESUMED: 'resumed',
+  RESTARTED: 'restarted', FAILED: 'failed'};
 
 // Runs f now if the module is loaded, else once it is.
 P._later = function(f) {
@@ -95,7 +100,7 @@ P._text = function(name) { // C-owned text result, copied at once
 P._check = function(rc) {
   if (rc >= 0) return;
   var codes = {'-1': 'invalid_argument', '-2': 'wrong_state', '-3': 'out_of_memory', '-4': 'too_large',
-    '-5': 'queue_full', '-6': 'unknown_peer'};
+    '-5': 'queue_full', '-6': 'unknown_peer', '-7': 'signaling_offline'};
   throw skyError(codes[rc] || 'error', 'skymesh: ' + this._m.UTF8ToString(this._m._sky_strerror(rc)));
 };
 
@@ -254,6 +259,31 @@ P.getPeerInfo = function(peerId) {
 P.getPeersInRoom = function() {
   return this._m ? JSON.parse(this._text('sky_peers')) : {};
 };
+
+// refreshConnection([peerId | [ids]], [iceRestart], [callback(error, {listOfPeers})]):
+// an ICE restart on the same connection (the data channel and its queue
+// survive) when iceRestart is true, else a fresh connection. peerRestart
+// reports each one.
+P.refreshConnection = function(target, iceRestart, callback) {
+  var a = [].slice.call(arguments);
+  callback = typeof a[a.length - 1] == 'function' ? a.pop() : null;
+  target = a[0] == null ? null : a[0];
+  iceRestart = a.length > 1 ? !!a[1] : typeof a[0] == 'boolean' ? (target = null, a[0]) : true;
+  if (target != null && typeof target != 'string' && !Array.isArray(target)) {
+    throw new TypeError('refreshConnection([peerId | [ids]], [iceRestart], [callback])');
+  }
+  var ids = target == null ? null : Array.isArray(target) ? target : [target];
+  var self = this;
+  var rc = self._m ? self._call('sky_refresh', ids && JSON.stringify(ids), iceRestart ? 1 : 0) : -2;
+  var err = null;
+  try { self._check(rc); } catch (e) { err = e; }
+  if (callback) {
+    self._safe(callback, err ? [err, null] : [null, {listOfPeers: ids || Object.keys(self.getPeersInRoom())
+      .filter(function(id) { return id != self._selfId(); })}]);
+  } else if (err) throw err;
+};
+
+P._selfId = function() { return this._m ? this._text('sky_self_id') : null; };
 
 P.lockRoom = function() { this._lock(1); };
 P.unlockRoom = function() { this._lock(0); };

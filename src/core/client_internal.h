@@ -166,8 +166,9 @@ void sky__live_on_ice(sky_client *c, sky_peer *p, const char *state);
 void sky__live_on_server_left(sky_client *c, sky_peer *p, sky_leave_reason reason);
 /* An offer arrived on a connection whose channel is open: a renegotiation. */
 void sky__live_on_remote_restart(sky_client *c, sky_peer *p);
-/* Asks for an ICE restart (by hand or by policy); runs when signaling allows. */
-void sky__live_request_restart(sky_client *c, sky_peer *p, bool by_hand);
+/* Asks for an ICE restart (by hand or by policy); runs when signaling allows.
+ * Returns false when p was dropped instead (too many restarts): p is freed. */
+bool sky__live_request_restart(sky_client *c, sky_peer *p, bool by_hand);
 /* Signaling came back: restarts that waited go out. */
 void sky__live_resume(sky_client *c);
 uint64_t sky__live_tick(sky_client *c, uint64_t now);

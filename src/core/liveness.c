@@ -60,28 +60,30 @@ void sky__live_on_server_left(sky_client *c, sky_peer *p, sky_leave_reason reaso
 
 void sky__live_on_remote_restart(sky_client *c, sky_peer *p) { emit_restart(c, p, false, true); }
 
-/* Sends the restart now if signaling and the negotiation state allow. */
-static void try_restart(sky_client *c, sky_peer *p) {
-  if (!p->restart_wanted || !sky__session_online(c) || c->state != SKY_ROOM_IN_ROOM) return;
-  if (p->making_offer || p->sig != SIG_STABLE) return; /* after this negotiation */
+/* Sends the restart now if signaling and the negotiation state allow.
+ * Returns false when p was dropped (too many restarts): p is freed. */
+static bool try_restart(sky_client *c, sky_peer *p) {
+  if (!p->restart_wanted || !sky__session_online(c) || c->state != SKY_ROOM_IN_ROOM) return true;
+  if (p->making_offer || p->sig != SIG_STABLE) return true; /* after this negotiation */
   p->restart_wanted = false;
   bool by_hand = p->restart_by_hand;
   p->restart_by_hand = false;
   if (!by_hand && p->ice_restarts >= SKY_ICE_RESTARTS_MAX) {
     sky__peer_drop(c, p, true);
-    return;
+    return false;
   }
   if (!by_hand) p->ice_restarts++;
   p->ice_restarting = true;
   p->ice_bad_ms = p->ice_bad_ms ? sky__now(c) : 0; /* the next retry counts from here */
   emit_restart(c, p, true, true);
   sky__peer_restart_ice(c, p);
+  return true;
 }
 
-void sky__live_request_restart(sky_client *c, sky_peer *p, bool by_hand) {
+bool sky__live_request_restart(sky_client *c, sky_peer *p, bool by_hand) {
   p->restart_wanted = true;
   p->restart_by_hand |= by_hand;
-  try_restart(c, p);
+  return try_restart(c, p);
 }
 
 void sky__live_resume(sky_client *c) {
@@ -101,7 +103,7 @@ static void check_peer(sky_client *c, sky_peer *p, uint64_t now) {
     return;
   }
   if (p->server_gone_ms && now - p->server_gone_ms >= SKY_SERVER_GONE_GRACE_MS &&
-      p->last_rx_ms < p->server_gone_ms) {
+      p->last_rx_ms <= p->server_gone_ms) {
     sky__peer_drop(c, p, true);
     return;
   }
@@ -110,9 +112,9 @@ static void check_peer(sky_client *c, sky_peer *p, uint64_t now) {
                      : p->polite       ? SKY_ICE_POLITE_GRACE_MS
                      : p->ice_failed   ? 0
                                        : SKY_ICE_GRACE_MS;
-    if (now - p->ice_bad_ms >= grace) sky__live_request_restart(c, p, false);
+    if (now - p->ice_bad_ms >= grace && !sky__live_request_restart(c, p, false)) return;
   }
-  if (p->restart_wanted) try_restart(c, p);
+  if (p->restart_wanted && !try_restart(c, p)) return;
   /* Heartbeat: only on an idle channel (queued frames are traffic enough). */
   if (p->channel_open && !p->outq.head && now - p->last_tx_ms >= SKY_HEARTBEAT_MS) {
     c->ops.dc_send(c->user, p->pc, HEARTBEAT, sizeof HEARTBEAT - 1);

@@ -189,7 +189,10 @@ bool sky__session_on_welcome(sky_client *c, const sky_msg *m) {
   s->state = SKY_SIG_UP;
   s->ever_welcomed = true;
   s->attempt = 0;
-  if (first) return false; /* client.c: the first welcome of init() */
+  if (first) { /* client.c handles the first welcome of init() */
+    emit_sig_state(c, "connected");
+    return false;
+  }
   c->limits = m->u.welcome.limits;
   bool same = m->u.welcome.resumed && strcmp(m->u.welcome.peer_id, c->self_id) == 0;
   if (!same) {

@@ -12,6 +12,9 @@
  *   sky_js_pc_close(h)                 close channel and connection, forget h
  *   sky_js_describe(h, type)           create + set local offer (0) / answer (1)
  *                                      -> sky_cb_local_description(h, type, ...)
+ *   sky_js_restart_ice(h)              synchronous: 0 an ICE-restart offer is being
+ *                                      made (-> sky_cb_local_description(h, 0, ...)),
+ *                                      -1 the stack cannot restart ICE
  *   sky_js_set_remote(h, type, sdp, len, rollback) -> sky_cb_remote_set
  *   sky_js_add_candidate(h, cand, len, mid, mid_len, mline)
  *   sky_js_dc_send(h, data, len)       synchronous: 0 sent, -1 not open / failed
@@ -99,6 +102,29 @@ EM_JS(void, sky_js_describe, (int h, int type), {
       skyStrings([sdp], function(p, n) { _sky_cb_local_description(h, type, p, n); });
     });
   });
+});
+
+/* An offer with fresh ICE credentials on the same connection. A stack
+ * whose restartIce() throws (node-datachannel's polyfill) cannot: -1, and C
+ * falls back to a fresh connection. */
+EM_JS(int, sky_js_restart_ice, (int h), {
+  var e = skyPcs[h];
+  if (!e) return -1;
+  try {
+    if (e.pc.restartIce) e.pc.restartIce();
+  } catch (err) {
+    return -1;
+  }
+  skyOp(h, function(pc) {
+    var sdp;
+    return pc.createOffer({iceRestart: true}).then(function(d) {
+      sdp = d.sdp;
+      return pc.setLocalDescription(d);
+    }).then(function() {
+      skyStrings([sdp], function(p, n) { _sky_cb_local_description(h, 0, p, n); });
+    });
+  });
+  return 0;
 });
 
 /* sdp: C-owned, copied at once. rollback: C saw our offer pending (the polite
@@ -204,6 +230,10 @@ void sky_bridge_create_offer(void *user, int pc) {
 void sky_bridge_create_answer(void *user, int pc) {
   (void)user;
   sky_js_describe(pc, 1);
+}
+int sky_bridge_restart_ice(void *user, int pc) {
+  (void)user;
+  return sky_js_restart_ice(pc);
 }
 void sky_bridge_set_remote(void *user, int pc, sky_sdp_type type, const char *sdp, bool rollback_first) {
   (void)user;

@@ -20,6 +20,7 @@ int sky_bridge_dc_send(void *user, int pc, const char *data, size_t len);
 int sky_bridge_dc_send_binary(void *user, int pc, const char *data, size_t len);
 size_t sky_bridge_dc_buffered(void *user, int pc);
 void sky_bridge_emit(void *user, const char *name, const char *args_json);
+int sky_bridge_restart_ice(void *user, int pc);
 
 /* Callbacks JS calls (bridge.c); pointers are JS-owned, valid during the call. */
 void sky_cb_local_description(int h, int type, const char *sdp, int len);

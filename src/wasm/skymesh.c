@@ -109,6 +109,12 @@ static void on_timer(void *user) {
   sky_client_on_timer(g_client);
 }
 
+/* performance.now() underneath: monotonic, as the core's deadlines need. */
+static uint64_t op_now_ms(void *user) {
+  (void)user;
+  return (uint64_t)emscripten_get_now();
+}
+
 static void op_set_timer(void *user, uint32_t ms) {
   (void)user;
   if (g_timer) emscripten_clear_timeout(g_timer);
@@ -130,6 +136,8 @@ static const sky_client_ops ops = {
   .dc_buffered = sky_bridge_dc_buffered,
   .set_timer = op_set_timer,
   .emit = sky_bridge_emit,
+  .now_ms = op_now_ms,
+  .pc_restart_ice = sky_bridge_restart_ice,
 };
 
 /* ---- entry points ------------------------------------------------------------ */
@@ -210,6 +218,14 @@ EMSCRIPTEN_KEEPALIVE int sky_send_server(const char *content, int len, const cha
 }
 
 EMSCRIPTEN_KEEPALIVE int sky_lock(int locked) { return sky_client_lock(client(), locked != 0); }
+
+/* targets: a JSON array of peer ids, or NULL for every peer. */
+EMSCRIPTEN_KEEPALIVE int sky_refresh(const char *targets, int targets_len, int ice_restart) {
+  char *t = copy(targets, targets_len);
+  int rc = client() ? sky_client_refresh(g_client, t, ice_restart != 0) : SKY_E_NOMEM;
+  free(t);
+  return rc;
+}
 
 /* peerInfo JSON of a peer (NULL / "": self), or NULL when unknown. */
 EMSCRIPTEN_KEEPALIVE const char *sky_peer_info(const char *peer_id, int len) {

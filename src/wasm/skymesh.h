@@ -14,6 +14,7 @@ int sky_leave(void);
 int sky_send_p2p(const char *content, int len, const char *targets, int targets_len);
 int sky_send_server(const char *content, int len, const char *target, int target_len);
 int sky_lock(int locked);
+int sky_refresh(const char *targets, int targets_len, int ice_restart);
 const char *sky_peer_info(const char *peer_id, int len);
 const char *sky_peers(void);
 const char *sky_self_id(void);

@@ -49,6 +49,8 @@ typedef struct env {
   sky_dc_reasm far_end[MAX_PC + 1];
   size_t buffered;
   uint32_t timer_ms;
+  uint64_t now_ms;     /* fake clock, advanced by the program */
+  bool no_ice_restart; /* the stack cannot restart ICE */
   size_t sent_frames;
   size_t events;
   /* Re-entry: listeners call back into the client (client.h allows it). */
@@ -156,6 +158,17 @@ static void op_set_timer(void *user, uint32_t ms) {
   E.timer_ms = ms;
 }
 
+static uint64_t op_now_ms(void *user) {
+  (void)user;
+  return E.now_ms;
+}
+
+static int op_pc_restart_ice(void *user, int pc) {
+  (void)user;
+  CHECK(pc_live(pc));
+  return E.no_ice_restart ? -1 : 0;
+}
+
 static void op_emit(void *user, const char *name, const char *args_json) {
   (void)user;
   CHECK(name && *name);
@@ -206,6 +219,7 @@ static const sky_client_ops OPS = {
     .pc_add_candidate = op_pc_add_candidate, .dc_send = op_dc_send,
     .dc_send_binary = op_dc_send_binary, .dc_buffered = op_dc_buffered,
     .set_timer = op_set_timer,           .emit = op_emit,
+    .now_ms = op_now_ms,                 .pc_restart_ice = op_pc_restart_ice,
 };
 
 /* ---- reading the program ------------------------------------------------- */
@@ -315,8 +329,10 @@ static void server_message(sky_client *c, in *i) {
   sky_peer_entry peers[21];
   char ud[21][32];
   const char *self = sky_client_peer_id(c);
-  uint8_t kind = u8(i) % 15;
-  if (u8(i) & 1) snprintf(m.ref, sizeof m.ref, "j%u", u8(i) % 4);
+  uint8_t kind = u8(i) % 16;
+  uint8_t ref = u8(i);
+  if (ref & 1) snprintf(m.ref, sizeof m.ref, "j%u", u8(i) % 4);
+  else if (ref & 2) snprintf(m.ref, sizeof m.ref, "resume");
   switch (kind) {
   case 0:
     m.type = SKY_MSG_WELCOME;
@@ -331,6 +347,7 @@ static void server_message(sky_client *c, in *i) {
       m.u.welcome.limits.max_content_bytes = u16(i);
       m.u.welcome.limits.ping_interval_ms = (uint32_t)u16(i) * (u8(i) + 1u);
     }
+    m.u.welcome.resumed = variant & 4; /* a resume, of our id or of another */
     break;
   case 1: {
     m.type = SKY_MSG_JOINED;
@@ -404,6 +421,11 @@ static void server_message(sky_client *c, in *i) {
   case 13:
     m.type = SKY_MSG_PONG;
     break;
+  case 14:
+    m.type = SKY_MSG_TOKEN;
+    snprintf(m.u.token.token, sizeof m.u.token.token, "t%u", u8(i));
+    m.u.token.expires = u16(i);
+    break;
   default: /* a client->server type echoed back by a confused server */
     m.type = (sky_msg_type)(SKY_MSG_HELLO + u8(i) % 6);
     if (m.type == SKY_MSG_HELLO) { m.u.hello.version = 1; snprintf(m.u.hello.app_key, sizeof m.u.hello.app_key, "k"); }
@@ -473,7 +495,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   CHECK(c);
   E.client = c;
   for (int step = 0; step < MAX_OPS && i.n; step++) {
-    uint8_t op = u8(&i) % 25;
+    uint8_t op = u8(&i) % 28;
     char *owned = NULL;
     size_t len = 0;
     switch (op) {
@@ -568,6 +590,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     case 21: sky_client_close(c); break;
     case 24: E.reenter = u8(&i); break;
+    case 25: /* time passes, and the timer fires if it is due */
+      E.now_ms += (uint64_t)u16(&i) * (u8(&i) % 8 + 1);
+      if (E.timer_ms) sky_client_on_timer(c);
+      break;
+    case 26: {
+      static const char *const targets[] = {NULL, "[]", "[\"00000000000000000000000000000001\"]", "[1]", "x"};
+      int rc = sky_client_refresh(c, targets[u8(&i) % 5], u8(&i) & 1);
+      CHECK(rc <= SKY_OK && rc >= SKY_E_OFFLINE);
+      break;
+    }
+    case 27: E.no_ice_restart = u8(&i) & 1; break;
     case 22: E.buffered = u8(&i) & 1 ? SKY_DC_HIGH_WATER + 1 : 0; break;
     case 23: {
       /* A big message, chunked on the way out (up to past SKY_DC_MESSAGE_MAX). */
