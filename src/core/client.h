@@ -127,6 +127,8 @@ typedef struct sky_client_ops {
 #define SKY_PEER_SILENCE_MS 4000       /* nothing from a peer this long: it is gone */
 #define SKY_SERVER_GONE_GRACE_MS 1500  /* server says gone, channel open: wait this */
 #define SKY_CHANNEL_LOST_GRACE_MS 1500 /* channel closed: a fresh offer may follow */
+#define SKY_DRAIN_QUIET_MS 250         /* before a fresh connection: old channel idle this long */
+#define SKY_DRAIN_MAX_MS 2000          /* ... but never waiting longer than this */
 #define SKY_LIVENESS_TICK_MS 250       /* how often the above are checked */
 #define SKY_ICE_GRACE_MS 1000          /* ICE disconnected this long: impolite restarts */
 #define SKY_ICE_POLITE_GRACE_MS 3000   /* ... and the polite side this long */

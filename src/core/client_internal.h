@@ -54,6 +54,7 @@ typedef struct sky_peer {
   uint64_t ice_bad_ms;    /* ICE disconnected/failed since; 0 = healthy */
   bool ice_failed;        /* ... and it was "failed", not only "disconnected" */
   bool restart_wanted;    /* an ICE restart waits for signaling / a stable state */
+  uint64_t draining_ms;   /* a fresh connection waits for the old channel to drain; 0 = no */
   bool restart_by_hand;   /* ... asked for by refreshConnection */
   bool ice_restarting;    /* our restart offer is out, not yet connected again */
   unsigned ice_restarts;  /* ICE restarts since the connection was last healthy */
@@ -187,7 +188,10 @@ int sky__peer_send_chat(sky_client *c, sky_peer *p, const char *content_json, bo
 void sky__peer_flush_all(sky_client *c);
 /* Starts an ICE restart offer on p's connection (signaling must be up). */
 bool sky__peer_restart_ice(sky_client *c, sky_peer *p);
-/* Throws p's connection away and offers again on a fresh one. */
+/* Throws p's connection away and offers again on a fresh one. With an open
+ * channel, first lets what it already carries drain (sky__peer_drain_check). */
 void sky__peer_reconnect(sky_client *c, sky_peer *p);
+/* While draining: reconnects once the old channel is empty (or after a bound). */
+void sky__peer_drain_check(sky_client *c, sky_peer *p, uint64_t now);
 
 #endif

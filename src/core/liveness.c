@@ -43,9 +43,10 @@ void sky__live_on_ice(sky_client *c, sky_peer *p, const char *state) {
     return;
   }
   if (!p->channel_open) return; /* before the first connection: peer.c restarts */
-  if (strcmp(state, "disconnected") == 0 || strcmp(state, "failed") == 0) {
+  bool failed = strcmp(state, "failed") == 0 || strcmp(state, "closed") == 0;
+  if (failed || strcmp(state, "disconnected") == 0) {
     if (!p->ice_bad_ms) p->ice_bad_ms = sky__now(c);
-    if (strcmp(state, "failed") == 0) p->ice_failed = true;
+    if (failed) p->ice_failed = true;
   }
 }
 
@@ -95,6 +96,10 @@ void sky__live_resume(sky_client *c) {
 static void check_peer(sky_client *c, sky_peer *p, uint64_t now) {
   if (p->channel_lost_ms && now - p->channel_lost_ms >= SKY_CHANNEL_LOST_GRACE_MS) {
     sky__peer_drop(c, p, true); /* no fresh offer followed: it is gone */
+    return;
+  }
+  if (p->draining_ms) {
+    sky__peer_drain_check(c, p, now); /* may replace the connection */
     return;
   }
   if (!p->channel_open) return;

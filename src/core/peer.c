@@ -132,13 +132,32 @@ static void reset_pc(sky_client *c, sky_peer *p) {
   p->sig = SIG_STABLE;
   p->making_offer = p->ignore_offer = p->offer_abandoned = p->remote_set = false;
   p->channel_open = p->offerer = false;
-  p->channel_lost_ms = p->ice_bad_ms = 0;
+  p->channel_lost_ms = p->ice_bad_ms = p->draining_ms = 0;
   p->ice_failed = p->ice_restarting = p->restart_wanted = false;
   free_candidates(p);
   sky_dc_reasm_clear(&p->reasm);
 }
 
 void sky__peer_reconnect(sky_client *c, sky_peer *p) {
+  if (p->channel_open && !p->draining_ms) {
+    /* Frames already handed to the channel would die with it: new ones wait
+     * in the queue (which survives) until the old channel has drained. */
+    p->draining_ms = sky__now(c);
+    sky__peer_drain_check(c, p, p->draining_ms);
+    return;
+  }
+  if (p->draining_ms) return; /* already on its way */
+  emit_state(c, "dataChannelState", "connecting", p->id);
+  reset_pc(c, p);
+  start_offer(c, p);
+}
+
+void sky__peer_drain_check(sky_client *c, sky_peer *p, uint64_t now) {
+  if (!p->draining_ms) return;
+  size_t buffered = p->channel_open && c->ops.dc_buffered ? c->ops.dc_buffered(c->user, p->pc) : 0;
+  bool drained = buffered == 0 && now - p->last_tx_ms >= SKY_DRAIN_QUIET_MS;
+  if (!drained && p->channel_open && now - p->draining_ms < SKY_DRAIN_MAX_MS) return;
+  p->draining_ms = 0;
   emit_state(c, "dataChannelState", "connecting", p->id);
   reset_pc(c, p);
   start_offer(c, p);
@@ -370,12 +389,12 @@ void sky_client_on_pc_state(sky_client *c, int pc, sky_pc_state_kind kind, const
     if (strcmp(state, "disconnected") == 0 && p->state == SKY_PEER_CONNECTED) p->state = SKY_PEER_DISCONNECTED;
     if ((strcmp(state, "connected") == 0 || strcmp(state, "completed") == 0) && p->state == SKY_PEER_DISCONNECTED)
       p->state = SKY_PEER_CONNECTED;
-    if (strcmp(state, "closed") == 0) sky__peer_drop(c, p, true);
-    else sky__live_on_ice(c, p, state); /* failed: an ICE restart, not a drop */
+    /* failed (and closed, which some stacks report when the other side
+     * closes): an ICE restart or the channel-lost grace decides, not a drop */
+    sky__live_on_ice(c, p, state);
     break;
   case SKY_PCS_CONNECTION:
-    if (strcmp(state, "closed") == 0) sky__peer_drop(c, p, true);
-    else if (strcmp(state, "failed") == 0) sky__live_on_ice(c, p, state);
+    if (failed) sky__live_on_ice(c, p, state);
     break;
   case SKY_PCS_CHANNEL:
     if (strcmp(state, "open") == 0) {
@@ -415,7 +434,7 @@ static bool queue_frame(void *user, const char *frame, size_t len, bool binary) 
 
 /* Sends queued frames while the channel is open and not above high water. */
 static void peer_flush(sky_client *c, sky_peer *p) {
-  if (!p->channel_open || !p->outq.head) return;
+  if (!p->channel_open || !p->outq.head || p->draining_ms) return;
   /* Asked once per flush (a stack call that may block, as wrtc's does), then
    * counted here: what we send is buffered. */
   size_t buffered = c->ops.dc_buffered ? c->ops.dc_buffered(c->user, p->pc) : 0;

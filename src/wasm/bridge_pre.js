@@ -5,6 +5,19 @@
 // this binding makes an injected implementation (Module.WebSocket, e.g. `ws`
 // in node) visible to it without touching the global.
 var WebSocket = Module['WebSocket'] || globalThis.WebSocket;
+// node's `ws` throws when an 'error' has no listener, e.g. when a socket that
+// is still connecting is closed (a reconnection giving up on an attempt), and
+// emscripten clears its handlers on delete: errors are reported through the
+// close that always follows, so a silent listener is enough.
+if (WebSocket && WebSocket.prototype && typeof WebSocket.prototype.on == 'function') {
+  WebSocket = (function(Base) {
+    return function(url, protocols) {
+      var ws = protocols === undefined ? new Base(url) : new Base(url, protocols);
+      ws.on('error', function() {});
+      return ws;
+    };
+  })(WebSocket);
+}
 
 // handle -> {pc, dc, q}: the JS objects behind the integer handles C holds.
 var skyPcs = {};

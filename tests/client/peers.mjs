@@ -71,7 +71,7 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const EVENTS = ['readyStateChange', 'peerJoined', 'peerUpdated', 'peerLeft', 'incomingMessage', 'roomLock',
   'dataChannelState', 'peerConnectionState', 'iceConnectionState', 'handshakeProgress', 'systemAction',
-  'channelOpen', 'channelClose', 'channelError'];
+  'channelOpen', 'channelClose', 'channelError', 'channelRetry', 'signalingState', 'peerRestart'];
 
 // One skymesh peer with every event recorded in order.
 export class TestPeer {

@@ -197,12 +197,21 @@ static void test_no_ice_restart_support_uses_fresh_connection(void **state) {
   f->no_ice_restart = true;
   int pc = connected(f, PEER_0);
   assert_int_equal(sky_client_refresh(c, "[\"" PEER_0 "\"]", true), SKY_OK);
+  /* a message sent now waits for the new connection, not the dying one */
+  assert_int_equal(sky_client_send_p2p(c, "\"late\"", NULL), SKY_OK);
+  assert_int_equal(count(f, "dc_send", "late"), 0);
   char want[32];
   snprintf(want, sizeof want, "pc_close %d", pc);
+  assert_int_equal(count(f, want, NULL), 0); /* the old channel drains first */
+  advance(f, SKY_DRAIN_QUIET_MS + SKY_LIVENESS_TICK_MS);
   EXPECT(f, want, NULL);
   EXPECT(f, "create_offer", NULL);
-  assert_true(sky_client_peer_handle(c, PEER_0) != pc);
+  int pc2 = sky_client_peer_handle(c, PEER_0);
+  assert_true(pc2 != pc);
   assert_int_equal(count(f, "emit peerLeft", NULL), 0);
+  sky_client_on_pc_state(c, pc2, SKY_PCS_CHANNEL, "open");
+  snprintf(want, sizeof want, "dc_send %d", pc2);
+  EXPECT(f, want, "late");
 }
 
 static void test_fresh_offer_after_channel_loss_keeps_peer(void **state) {
