@@ -214,6 +214,17 @@ for (const stack of stackNames()) {
       assert.equal(own[2], true, 'isSelfInitiateRestart');
       assert.deepEqual(churnSince(a, mark[0]), []);
       assert.deepEqual(churnSince(b, mark[1]), []);
+      const closed = (p, i) => p.log.slice(mark[i]).filter((e) => e.name === 'dataChannelState' && e.args[0] === 'closed');
+      if (stack === 'wrtc') {
+        // A real ICE restart: the same connection, the same channel, never closed.
+        assert.deepEqual(closed(a, 0), [], 'a: the channel stayed open');
+        assert.deepEqual(closed(b, 1), [], 'b: the channel stayed open');
+        assert.ok(b.events('peerRestart').some((e) => e.args[0] === a.id && e.args[2] === false && e.args[3] === true),
+          'b saw the restart offer as an ICE restart');
+      } else {
+        // node-datachannel cannot restart ICE: a fresh connection, the channel reopened.
+        assert.ok(closed(b, 1).length >= 1);
+      }
       await chatRound([a, b], 'after refresh');
     });
   });
