@@ -16,11 +16,14 @@ export function serverBinary() {
 }
 
 // Resolves to { url, wsUrl, port, proc, output(), stop() } once the server prints
-// its "listening on" line. extraArgs go to the command line as given.
-export async function startServer(extraArgs = [], { timeoutMs = 10000 } = {}) {
-  const args = ['--host', '127.0.0.1', '--port', '0',
+// its "listening on" line. extraArgs go to the command line as given. host: the
+// listen address; spawnPrefix: a command the server runs under, such as
+// ['ip', 'netns', 'exec', ns] to start it inside a network namespace.
+export async function startServer(extraArgs = [], { timeoutMs = 10000, host = '127.0.0.1', spawnPrefix = [] } = {}) {
+  const args = ['--host', host, '--port', '0',
     '--web', path.join(ROOT, 'web'), '--dist', path.join(ROOT, 'dist'), ...extraArgs];
-  const proc = spawn(serverBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const cmd = [...spawnPrefix, serverBinary(), ...args];
+  const proc = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout.on('data', (d) => { out += d; });
   proc.stderr.on('data', (d) => { out += d; });
@@ -36,7 +39,7 @@ export async function startServer(extraArgs = [], { timeoutMs = 10000 } = {}) {
   const port = Number(new URL(url).port);
   return {
     url, port, proc,
-    wsUrl: `ws://127.0.0.1:${port}/signaling`,
+    wsUrl: `ws://${new URL(url).host}/signaling`,
     output: () => out,
     // Stops with SIGTERM and resolves to the exit code (or signal name).
     stop: () => new Promise((resolve) => {
