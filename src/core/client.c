@@ -103,7 +103,7 @@ cJSON *sky__peer_info(const sky_client *c, const char *user_data) {
 
 cJSON *sky__peer_info_of(const sky_client *c, const char *peer_id) {
   if (!peer_id || !*peer_id || strcmp(peer_id, c->self_id) == 0) return sky__peer_info(c, c->user_data);
-  sky_peer *p = sky__peer_find(c, peer_id);
+  sky_peer *p = sky__peer_visible(c, peer_id);
   return p ? sky__peer_info(c, p->user_data) : NULL;
 }
 
@@ -471,7 +471,7 @@ int sky_client_send_p2p(sky_client *c, const char *content_json, const char *tar
     cJSON_ArrayForEach(t, targets) {
       if (rc) break;
       if (!cJSON_IsString(t)) rc = SKY_E_ARG;
-      else if (!sky__peer_find(c, t->valuestring)) rc = SKY_E_UNKNOWN_PEER;
+      else if (!sky__peer_visible(c, t->valuestring)) rc = SKY_E_UNKNOWN_PEER;
     }
   }
   if (rc == SKY_OK) {
@@ -487,6 +487,7 @@ int sky_client_send_p2p(sky_client *c, const char *content_json, const char *tar
       sky__incoming(c, content, c->self_id, only ? only->valuestring : NULL, true, true);
     } else {
       for (sky_peer *p = c->peers; p; p = p->hh.next) {
+        if (p->hidden) continue; /* reported left: nothing queues for it */
         int r = sky__peer_send_chat(c, p, content, false);
         if (r) rc = r;
       }
@@ -502,7 +503,7 @@ int sky_client_send_p2p(sky_client *c, const char *content_json, const char *tar
 int sky_client_send_server(sky_client *c, const char *content_json, const char *target) {
   if (!c || !content_json) return SKY_E_ARG;
   if (c->state != SKY_ROOM_IN_ROOM) return SKY_E_STATE;
-  if (target && *target && !sky__peer_find(c, target)) return SKY_E_UNKNOWN_PEER;
+  if (target && *target && !sky__peer_visible(c, target)) return SKY_E_UNKNOWN_PEER;
   if (!sky__session_online(c)) return SKY_E_OFFLINE;
   char *content = sky_json_compact(content_json, strlen(content_json), SKY_JSON_DEPTH_MAX);
   if (!content) return SKY_E_ARG;
@@ -545,12 +546,13 @@ int sky_client_refresh(sky_client *c, const char *targets_json, bool ice_restart
   cJSON_ArrayForEach(t, targets) {
     if (rc) break;
     if (!cJSON_IsString(t)) rc = SKY_E_ARG;
-    else if (!sky__peer_find(c, t->valuestring)) rc = SKY_E_UNKNOWN_PEER;
+    else if (!sky__peer_visible(c, t->valuestring)) rc = SKY_E_UNKNOWN_PEER;
   }
   if (rc == SKY_OK) {
     sky__enter(c);
     sky_peer *p, *tmp;
     HASH_ITER(hh, c->peers, p, tmp) {
+      if (p->hidden) continue;
       bool wanted = !targets;
       cJSON_ArrayForEach(t, targets) wanted |= strcmp(t->valuestring, p->id) == 0;
       if (!wanted) continue;
@@ -578,7 +580,9 @@ char *sky_client_peers(sky_client *c) {
   cJSON *all = cJSON_CreateObject();
   if (c->state == SKY_ROOM_IN_ROOM) {
     cJSON_AddItemToObject(all, c->self_id, sky__peer_info(c, c->user_data));
-    for (sky_peer *p = c->peers; p; p = p->hh.next) cJSON_AddItemToObject(all, p->id, sky__peer_info(c, p->user_data));
+    for (sky_peer *p = c->peers; p; p = p->hh.next) {
+      if (!p->hidden) cJSON_AddItemToObject(all, p->id, sky__peer_info(c, p->user_data));
+    }
   }
   char *out = sky_json_print(all);
   cJSON_Delete(all);
@@ -588,7 +592,11 @@ char *sky_client_peers(sky_client *c) {
 sky_room_state sky_client_room_state(const sky_client *c) { return c ? c->state : SKY_ROOM_IDLE; }
 const char *sky_client_peer_id(const sky_client *c) { return c ? c->self_id : ""; }
 const char *sky_client_room(const sky_client *c) { return c ? c->room : ""; }
-size_t sky_client_peer_count(const sky_client *c) { return c ? HASH_COUNT(c->peers) : 0; }
+size_t sky_client_peer_count(const sky_client *c) {
+  size_t n = 0;
+  if (c) for (const sky_peer *p = c->peers; p; p = p->hh.next) n += !p->hidden;
+  return n;
+}
 
 const char *sky_client_room_state_name(sky_room_state s) {
   static const char *const names[] = {"idle", "connecting", "authenticated", "joining",
@@ -747,6 +755,11 @@ static void on_error(sky_client *c, const sky_msg *m) {
     sky__session_on_error(c, m);
     return;
   }
+  if (strncmp(m->ref, "rj", 2) == 0) { /* a lost peer we offered to has left */
+    sky_peer *gone = sky__peer_find(c, m->ref + 2);
+    if (gone && gone->hidden && m->u.error.code == SKY_ERR_UNKNOWN_PEER) sky__peer_drop(c, gone, false);
+    return;
+  }
   if (c->state == SKY_ROOM_JOINING && m->ref[0] == 'j') {
     c->state = SKY_ROOM_AUTHENTICATED;
     if (m->u.error.code == SKY_ERR_ROOM_LOCKED || m->u.error.code == SKY_ERR_ROOM_FULL) {
@@ -774,6 +787,16 @@ static void on_peer_updated(sky_client *c, const sky_msg *m);
 static void on_peer_joined(sky_client *c, const sky_msg *m) {
   if (c->state != SKY_ROOM_IN_ROOM || strcmp(m->u.peer.peer_id, c->self_id) == 0) return;
   sky_peer *known = sky__peer_find(c, m->u.peer.peer_id);
+  if (known && known->hidden) { /* lost, and back with the server: try now */
+    known->rejoin_next_ms = sky__now(c);
+    known->rejoin_until_ms = known->rejoin_next_ms + SKY_REJOIN_WINDOW_MS;
+    char *data = sky_strdup(m->u.peer.user_data ? m->u.peer.user_data : "{}");
+    if (data) {
+      free(known->user_data);
+      known->user_data = data;
+    }
+    return;
+  }
   if (known) { /* it resumed: no churn, at most new userData */
     known->server_gone_ms = 0;
     if (m->u.peer.user_data && strcmp(known->user_data, m->u.peer.user_data) != 0) on_peer_updated(c, m);
@@ -790,6 +813,7 @@ static void on_peer_updated(sky_client *c, const sky_msg *m) {
   if (!data) return;
   free(p->user_data);
   p->user_data = data;
+  if (p->hidden) return; /* told when it is back */
   sky__emit_peer_event(c, "peerUpdated", p->id, p->user_data, false);
 }
 

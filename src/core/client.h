@@ -123,10 +123,12 @@ typedef struct sky_client_ops {
 #define SKY_FLUSH_RETRY_MS 1
 
 /* Liveness and resume timings (docs/resilience.md explains each). */
-#define SKY_HEARTBEAT_MS 1000          /* a channel quiet this long sends a heartbeat */
-#define SKY_PEER_SILENCE_MS 4000       /* nothing from a peer this long: it is gone */
+#define SKY_HEARTBEAT_MS 500           /* a channel quiet this long sends a heartbeat */
+#define SKY_PEER_SILENCE_MS 4500       /* nothing from a peer this long: it is gone */
 #define SKY_SERVER_GONE_GRACE_MS 1500  /* server says gone, channel open: wait this */
 #define SKY_CHANNEL_LOST_GRACE_MS 1500 /* channel closed: a fresh offer may follow */
+#define SKY_REJOIN_RETRY_MS 3000       /* a lost peer still in the room: offer again this often */
+#define SKY_REJOIN_WINDOW_MS 60000     /* ... for this long */
 #define SKY_DRAIN_QUIET_MS 250         /* before a fresh connection: old channel idle this long */
 #define SKY_DRAIN_MAX_MS 2000          /* ... but never waiting longer than this */
 #define SKY_LIVENESS_TICK_MS 250       /* how often the above are checked */

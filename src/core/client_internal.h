@@ -58,6 +58,13 @@ typedef struct sky_peer {
   bool restart_by_hand;   /* ... asked for by refreshConnection */
   bool ice_restarting;    /* our restart offer is out, not yet connected again */
   unsigned ice_restarts;  /* ICE restarts since the connection was last healthy */
+  /* Lost by liveness while the server may still list it (a path that broke,
+   * not a peer that left): reported left, kept hidden from the API, and
+   * connected again (impolite side offers) until SKY_REJOIN_WINDOW_MS ends;
+   * reported joined again when a channel opens. */
+  bool hidden;
+  uint64_t rejoin_next_ms;
+  uint64_t rejoin_until_ms;
   sky_cand *cands;      /* candidates waiting for the remote description */
   size_t cand_count;
   sky_textq outq;       /* frames waiting for the channel (open / drained) */
@@ -177,7 +184,8 @@ uint64_t sky__live_tick(sky_client *c, uint64_t now);
 /* peer.c */
 sky_peer *sky__peer_find(const sky_client *c, const char *id);
 sky_peer *sky__peer_add(sky_client *c, const char *id, const char *user_data);
-/* Removes a peer: emits peerLeft when announce, closes its connection, frees. */
+/* Removes a peer: emits peerLeft when announce (never for a hidden peer),
+ * closes its connection, frees. */
 void sky__peer_drop(sky_client *c, sky_peer *p, bool announce);
 void sky__peer_drop_all(sky_client *c, bool announce);
 bool sky__peer_start_offer(sky_client *c, sky_peer *p);
@@ -188,6 +196,10 @@ int sky__peer_send_chat(sky_client *c, sky_peer *p, const char *content_json, bo
 void sky__peer_flush_all(sky_client *c);
 /* Starts an ICE restart offer on p's connection (signaling must be up). */
 bool sky__peer_restart_ice(sky_client *c, sky_peer *p);
+/* Reports p left (as a drop would) but keeps it, hidden, to connect again. */
+void sky__peer_hide(sky_client *c, sky_peer *p);
+/* A visible peer of the room (not hidden), or NULL. */
+sky_peer *sky__peer_visible(const sky_client *c, const char *id);
 /* Throws p's connection away and offers again on a fresh one. With an open
  * channel, first lets what it already carries drain (sky__peer_drain_check). */
 void sky__peer_reconnect(sky_client *c, sky_peer *p);

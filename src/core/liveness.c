@@ -11,6 +11,10 @@
  * 3. ICE: disconnected for a moment, or failed, gets an ICE restart on the same
  *    connection, impolite side first; at most SKY_ICE_RESTARTS_MAX of them.
  *
+ * A peer lost this way (not by the server's word) is reported left but kept
+ * hidden: if the server still has it in the room, the two connect again and
+ * it is reported joined (rejoin()); the server's peer_left ends that.
+ *
  * All of it runs from one periodic tick (SKY_LIVENESS_TICK_MS) while peers exist. */
 #include <string.h>
 
@@ -70,8 +74,8 @@ static bool try_restart(sky_client *c, sky_peer *p) {
   bool by_hand = p->restart_by_hand;
   p->restart_by_hand = false;
   if (!by_hand && p->ice_restarts >= SKY_ICE_RESTARTS_MAX) {
-    sky__peer_drop(c, p, true);
-    return false;
+    sky__peer_hide(c, p); /* reported left; reconnected if the path returns */
+    return true;
   }
   if (!by_hand) p->ice_restarts++;
   p->ice_restarting = true;
@@ -92,10 +96,27 @@ void sky__live_resume(sky_client *c) {
   HASH_ITER(hh, c->peers, p, tmp) try_restart(c, p);
 }
 
+/* A lost peer: the impolite side offers again now and then (the polite side
+ * answers), until the window closes. Reported joined once a channel opens. */
+static void rejoin(sky_client *c, sky_peer *p, uint64_t now) {
+  if (now >= p->rejoin_until_ms) {
+    sky__peer_drop(c, p, false); /* it did not come back: already reported */
+    return;
+  }
+  if (p->channel_open || now < p->rejoin_next_ms) return;
+  p->rejoin_next_ms = now + SKY_REJOIN_RETRY_MS;
+  if (p->polite || !sky__session_online(c) || c->state != SKY_ROOM_IN_ROOM) return;
+  sky__peer_reconnect(c, p); /* a fresh connection; the last attempt goes */
+}
+
 /* One peer's checks; may drop it. */
 static void check_peer(sky_client *c, sky_peer *p, uint64_t now) {
+  if (p->hidden) {
+    rejoin(c, p, now);
+    return;
+  }
   if (p->channel_lost_ms && now - p->channel_lost_ms >= SKY_CHANNEL_LOST_GRACE_MS) {
-    sky__peer_drop(c, p, true); /* no fresh offer followed: it is gone */
+    sky__peer_hide(c, p); /* no fresh offer followed: gone, or a broken path */
     return;
   }
   if (p->draining_ms) {
@@ -104,12 +125,12 @@ static void check_peer(sky_client *c, sky_peer *p, uint64_t now) {
   }
   if (!p->channel_open) return;
   if (now - p->last_rx_ms >= SKY_PEER_SILENCE_MS) {
-    sky__peer_drop(c, p, true);
+    sky__peer_hide(c, p); /* vanished, or its path broke: see rejoin() */
     return;
   }
   if (p->server_gone_ms && now - p->server_gone_ms >= SKY_SERVER_GONE_GRACE_MS &&
       p->last_rx_ms <= p->server_gone_ms) {
-    sky__peer_drop(c, p, true);
+    sky__peer_hide(c, p); /* it may still resume with the server */
     return;
   }
   if (p->ice_bad_ms && !p->restart_wanted) {

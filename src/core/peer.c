@@ -29,6 +29,11 @@ sky_peer *sky__peer_find(const sky_client *c, const char *id) {
   return p;
 }
 
+sky_peer *sky__peer_visible(const sky_client *c, const char *id) {
+  sky_peer *p = sky__peer_find(c, id);
+  return p && !p->hidden ? p : NULL;
+}
+
 static sky_peer *peer_by_pc(const sky_client *c, int pc) {
   sky_peer *p = NULL;
   if (pc > 0) HASH_FIND(hh_pc, c->peers_by_pc, &pc, sizeof pc, p);
@@ -77,15 +82,10 @@ static void free_candidates(sky_peer *p) {
   p->cand_count = 0;
 }
 
-void sky__peer_drop(sky_client *c, sky_peer *p, bool announce) {
-  if (!p) return;
-  HASH_DEL(c->peers, p);
-  if (p->pc) {
-    HASH_DELETE(hh_pc, c->peers_by_pc, p);
-    if (c->ops.pc_close) c->ops.pc_close(c->user, p->pc);
-  }
-  p->state = SKY_PEER_CLOSED;
-  if (announce && p->outq.count) {
+/* peerLeft (after the undelivered report and the channel's closing), as the
+ * API sees a peer go. */
+static void announce_left(sky_client *c, sky_peer *p) {
+  if (p->outq.count) {
     /* Never silently lost: say how many messages will not arrive. */
     char text[96];
     snprintf(text, sizeof text, "%zu queued message frame(s) to a peer that left were not delivered", p->outq.count);
@@ -99,14 +99,23 @@ void sky__peer_drop(sky_client *c, sky_peer *p, bool announce) {
     cJSON_AddItemToArray(args, err);
     sky__emit(c, "systemAction", args);
   }
-  if (announce) {
-    if (p->channel_open) emit_state(c, "dataChannelState", "closed", p->id);
-    cJSON *args = cJSON_CreateArray();
-    cJSON_AddItemToArray(args, cJSON_CreateString(p->id));
-    cJSON_AddItemToArray(args, sky__peer_info(c, p->user_data));
-    cJSON_AddItemToArray(args, cJSON_CreateBool(false));
-    sky__emit(c, "peerLeft", args);
+  if (p->channel_open) emit_state(c, "dataChannelState", "closed", p->id);
+  cJSON *args = cJSON_CreateArray();
+  cJSON_AddItemToArray(args, cJSON_CreateString(p->id));
+  cJSON_AddItemToArray(args, sky__peer_info(c, p->user_data));
+  cJSON_AddItemToArray(args, cJSON_CreateBool(false));
+  sky__emit(c, "peerLeft", args);
+}
+
+void sky__peer_drop(sky_client *c, sky_peer *p, bool announce) {
+  if (!p) return;
+  HASH_DEL(c->peers, p);
+  if (p->pc) {
+    HASH_DELETE(hh_pc, c->peers_by_pc, p);
+    if (c->ops.pc_close) c->ops.pc_close(c->user, p->pc);
   }
+  if (announce && !p->hidden) announce_left(c, p);
+  p->state = SKY_PEER_CLOSED;
   free_candidates(p);
   sky__textq_clear(&p->outq);
   sky_dc_reasm_clear(&p->reasm);
@@ -136,6 +145,19 @@ static void reset_pc(sky_client *c, sky_peer *p) {
   p->ice_failed = p->ice_restarting = p->restart_wanted = false;
   free_candidates(p);
   sky_dc_reasm_clear(&p->reasm);
+}
+
+void sky__peer_hide(sky_client *c, sky_peer *p) {
+  if (p->hidden) return;
+  announce_left(c, p);
+  sky__textq_clear(&p->outq); /* reported undelivered: never sent late */
+  reset_pc(c, p);
+  p->hidden = true;
+  p->restarts = p->ice_restarts = 0;
+  p->server_gone_ms = 0;
+  uint64_t now = sky__now(c);
+  p->rejoin_until_ms = now + SKY_REJOIN_WINDOW_MS;
+  p->rejoin_next_ms = now + SKY_REJOIN_RETRY_MS;
 }
 
 void sky__peer_reconnect(sky_client *c, sky_peer *p) {
@@ -175,6 +197,10 @@ bool sky__peer_restart_ice(sky_client *c, sky_peer *p) {
 
 /* The offerer's answer to a failed handshake: a fresh connection, bounded. */
 static void restart(sky_client *c, sky_peer *p) {
+  if (p->hidden) { /* the rejoin attempts are paced by liveness.c */
+    reset_pc(c, p);
+    return;
+  }
   if (p->restarts++ >= SKY_PEER_RESTARTS_MAX) {
     sky__peer_drop(c, p, true);
     return;
@@ -205,6 +231,9 @@ static void send_sdp(sky_client *c, sky_peer *p, sky_msg_type type, const char *
   memset(&m, 0, sizeof m);
   m.type = type;
   memcpy(m.u.sdp.to, p->id, sizeof m.u.sdp.to);
+  /* A lost peer may have left meanwhile: the server's unknown_peer answer
+   * names it by this ref (client.c forgets the peer then, quietly). */
+  if (p->hidden) snprintf(m.ref, sizeof m.ref, "rj%s", p->id);
   m.u.sdp.sdp = (char *)sdp; /* borrowed: not cleared */
   sky__send_msg(c, &m);
 }
@@ -225,7 +254,7 @@ void sky__peer_on_offer(sky_client *c, const sky_msg *m) {
   } else if (p->pc && p->remote_set && p->sig == SIG_STABLE && !p->making_offer) {
     /* An offer after a completed negotiation on a connection whose channel
      * never opened or was lost: the other side started over. */
-    if (p->restarts++ >= SKY_PEER_RESTARTS_MAX) {
+    if (!p->hidden && p->restarts++ >= SKY_PEER_RESTARTS_MAX) {
       sky__peer_drop(c, p, true);
       return;
     }
@@ -320,7 +349,7 @@ void sky_client_on_remote_description_set(sky_client *c, int pc, bool ok) {
   sky__enter(c);
   if (!ok) {
     emit_handshake(c, "error", p->id);
-    if (p->offerer) restart(c, p);
+    if (p->offerer || p->hidden) restart(c, p);
     else sky__peer_drop(c, p, true);
   } else {
     p->remote_set = true;
@@ -363,6 +392,14 @@ static void channel_opened(sky_client *c, sky_peer *p) {
   p->channel_lost_ms = 0;
   p->state = SKY_PEER_CONNECTED;
   p->last_rx_ms = p->last_tx_ms = sky__now(c);
+  if (p->hidden) { /* a lost peer is back */
+    p->hidden = false;
+    cJSON *args = cJSON_CreateArray();
+    cJSON_AddItemToArray(args, cJSON_CreateString(p->id));
+    cJSON_AddItemToArray(args, sky__peer_info(c, p->user_data));
+    cJSON_AddItemToArray(args, cJSON_CreateBool(false));
+    sky__emit(c, "peerJoined", args);
+  }
   emit_state(c, "dataChannelState", "open", p->id);
   sky__peer_flush_all(c);
 }

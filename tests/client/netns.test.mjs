@@ -89,6 +89,33 @@ for (const stack of stackNames()) {
       await waitUntil(() => texts(b, a, /^welcome back$/).length === 1, 'chat after the return', 10000, [a, b]);
     });
 
+    it('UDP blocked for 6 s, signaling untouched: left, then joined again once the path returns', async () => {
+      const [a, b] = await pair();
+      const block = (op) => {
+        nw.run(1, 'iptables', [op, 'OUTPUT', '-p', 'udp', '-j', 'DROP']);
+        nw.run(1, 'iptables', [op, 'INPUT', '-p', 'udp', '-j', 'DROP']);
+      };
+      block('-A');
+      const t0 = Date.now();
+      try {
+        await waitUntil(() => a.events('peerLeft').some((e) => e.args[0] === b.id), 'a reports b left', 8000, [a, b]);
+        console.log(`# ${stack}: peer behind a UDP block reported left after ${Date.now() - t0} ms`);
+        await sleep(Math.max(0, 6000 - (Date.now() - t0)));
+      } finally {
+        block('-D');
+      }
+      const open = Date.now();
+      // Nobody reconnects to the server here: the peers find each other again themselves.
+      await waitUntil(() => a.events('peerJoined').filter((e) => e.args[0] === b.id).length === 2 &&
+        b.events('peerJoined').filter((e) => e.args[0] === a.id).length === 2, 'joined again on both sides', 20000, [a, b]);
+      console.log(`# ${stack}: joined again ${Date.now() - open} ms after UDP was unblocked`);
+      assert.equal(a.events('signalingState').filter((e) => e.args[0] === 'reconnecting').length, 0);
+      assert.equal(a.events('peerLeft').filter((e) => e.args[0] === b.id).length, 1);
+      assert.equal(b.events('peerLeft').filter((e) => e.args[0] === a.id).length, 1);
+      await a.send('found you');
+      await waitUntil(() => texts(b, a, /^found you$/).length === 1, 'chat after', 10000, [a, b]);
+    });
+
     it('a lossy link (20% of packets dropped): every message once, in order, no churn', async () => {
       const [a, b] = await pair();
       const mark = [a.log.length, b.log.length];

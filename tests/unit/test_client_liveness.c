@@ -256,6 +256,98 @@ static void test_undelivered_is_reported(void **state) {
   EXPECT(f, "emit systemAction", "\"frames\":2");
 }
 
+/* Time passes with the server answering (a pong every second). */
+static void advance_alive(fake *f, uint64_t ms) {
+  while (ms) {
+    uint64_t step = ms < 1000 ? ms : 1000;
+    advance(f, step);
+    ms -= step;
+    sky_msg pong = {0};
+    pong.type = SKY_MSG_PONG;
+    feed(f->client, &pong);
+  }
+}
+
+/* SELF is impolite towards PEER_0: it offers again to a lost peer. */
+static void test_lost_peer_is_connected_again(void **state) {
+  fake *f = *state;
+  sky_client *c = f->client;
+  connected(f, PEER_0);
+  advance_alive(f, SKY_PEER_SILENCE_MS + SKY_LIVENESS_TICK_MS);
+  assert_int_equal(count(f, "emit peerLeft", PEER_0), 1);
+  /* gone for the API */
+  assert_int_equal(sky_client_peer_count(c), 0);
+  assert_int_equal(sky_client_send_p2p(c, "\"x\"", "[\"" PEER_0 "\"]"), SKY_E_UNKNOWN_PEER);
+  char *peers = sky_client_peers(c);
+  assert_null(strstr(peers, PEER_0));
+  free(peers);
+  /* but offered to again, with a ref that names it */
+  clear_lines(f);
+  advance_alive(f, SKY_REJOIN_RETRY_MS);
+  EXPECT(f, "create_offer", NULL);
+  int pc = sky_client_peer_handle(c, PEER_0);
+  sky_client_on_local_description(c, pc, SKY_SDP_OFFER, "v=0 again", 9);
+  EXPECT(f, "send ", "\"ref\":\"rj" PEER_0 "\"");
+  /* nothing is reported while the attempt fails... */
+  sky_client_on_pc_state(c, pc, SKY_PCS_ICE, "failed");
+  assert_int_equal(count(f, "emit peerJoined", NULL), 0);
+  assert_int_equal(count(f, "emit peerLeft", NULL), 0);
+  /* ... and the next one works: back, reported joined once */
+  advance_alive(f, SKY_REJOIN_RETRY_MS);
+  pc = sky_client_peer_handle(c, PEER_0);
+  assert_true(pc > 0);
+  sky_client_on_pc_state(c, pc, SKY_PCS_CHANNEL, "open");
+  assert_int_equal(count(f, "emit peerJoined", PEER_0), 1);
+  assert_int_equal(sky_client_peer_count(c), 1);
+  assert_int_equal(sky_client_send_p2p(c, "\"hi again\"", "[\"" PEER_0 "\"]"), SKY_OK);
+}
+
+/* SELF is polite towards B: it waits for B's offer, and answers it. */
+static void test_lost_peer_polite_side_answers(void **state) {
+  fake *f = *state;
+  sky_client *c = f->client;
+  connected(f, PEER_B);
+  advance_alive(f, SKY_PEER_SILENCE_MS + SKY_LIVENESS_TICK_MS);
+  assert_int_equal(count(f, "emit peerLeft", PEER_B), 1);
+  clear_lines(f);
+  advance_alive(f, 2 * SKY_REJOIN_RETRY_MS);
+  assert_int_equal(count(f, "create_offer", NULL), 0);
+  feed_sdp(c, SKY_MSG_OFFER, PEER_B, "v=0 from b");
+  EXPECT(f, "create_answer", NULL);
+  int pc = sky_client_peer_handle(c, PEER_B);
+  sky_client_on_pc_state(c, pc, SKY_PCS_CHANNEL, "open");
+  assert_int_equal(count(f, "emit peerJoined", PEER_B), 1);
+}
+
+static void test_lost_peer_that_left_is_forgotten_quietly(void **state) {
+  fake *f = *state;
+  sky_client *c = f->client;
+  connected(f, PEER_0);
+  feed_peer(c, SKY_MSG_PEER_JOINED, PEER_C, NULL);
+  advance_alive(f, SKY_PEER_SILENCE_MS + SKY_LIVENESS_TICK_MS);
+  assert_int_equal(count(f, "emit peerLeft", PEER_0), 1);
+  /* the server says it left: no second peerLeft */
+  feed_peer_left_reason(c, PEER_0, SKY_LEAVE_DISCONNECTED);
+  assert_int_equal(count(f, "emit peerLeft", PEER_0), 1);
+  assert_int_equal(sky_client_peer_handle(c, PEER_0), 0);
+  /* a rejoin offer the server cannot deliver: forgotten, no warning */
+  connect_answering(f, PEER_0);
+  advance_alive(f, SKY_PEER_SILENCE_MS + SKY_LIVENESS_TICK_MS);
+  advance_alive(f, SKY_REJOIN_RETRY_MS);
+  clear_lines(f);
+  sky_msg e = {0};
+  e.type = SKY_MSG_ERROR;
+  strcpy(e.ref, "rj" PEER_0);
+  e.u.error.code = SKY_ERR_UNKNOWN_PEER;
+  strcpy(e.u.error.text, "no peer");
+  feed(c, &e);
+  assert_int_equal(count(f, "emit", NULL), 0);
+  assert_int_equal(sky_client_peer_handle(c, PEER_0), 0);
+  /* and a lost peer that never returns is dropped when the window ends */
+  advance_alive(f, SKY_REJOIN_WINDOW_MS + SKY_LIVENESS_TICK_MS);
+  assert_int_equal(count(f, "emit peerLeft", NULL), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_clock, teardown)
@@ -272,6 +364,9 @@ int main(void) {
     T(test_fresh_offer_after_channel_loss_keeps_peer),
     T(test_refresh_arguments),
     T(test_undelivered_is_reported),
+    T(test_lost_peer_is_connected_again),
+    T(test_lost_peer_polite_side_answers),
+    T(test_lost_peer_that_left_is_forgotten_quietly),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
