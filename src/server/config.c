@@ -21,9 +21,13 @@ void sky_config_init(sky_config *cfg) {
   cfg->max_queue_bytes = SKY_DEFAULT_MAX_QUEUE_BYTES;
   cfg->max_queue_frames = SKY_DEFAULT_MAX_QUEUE_FRAMES;
   cfg->rx_buffer_bytes = SKY_DEFAULT_RX_BUFFER;
+  cfg->resume_ttl_s = SKY_DEFAULT_RESUME_TTL_S;
 }
 
-void sky_config_free(sky_config *cfg) { sky_app_keys_free(&cfg->keys); }
+void sky_config_free(sky_config *cfg) {
+  sky_app_keys_free(&cfg->keys);
+  sky_resume_secret_wipe(&cfg->secret);
+}
 
 void sky_config_usage(FILE *out, const char *argv0) {
   sky_limits d;
@@ -55,12 +59,17 @@ void sky_config_usage(FILE *out, const char *argv0) {
           "  --hello-timeout SECS   close sockets that send no hello in time (default %u)\n"
           "  --rx-buffer BYTES      per-connection receive buffer: smaller holds more idle\n"
           "                         peers, larger relays faster under load (default %u)\n"
+          "  --secret-file PATH     key that signs resume tokens: the file's bytes (one\n"
+          "                         trailing newline ignored), at least %d. Servers sharing\n"
+          "                         it accept each other's tokens, across restarts too.\n"
+          "                         Default: a random key, so a restart gives new peer ids\n"
+          "  --resume-ttl SECS      lifetime of a resume token, 10 to 86400 (default %u)\n"
           "  -v, --verbose          more logging (repeat for more)\n"
           "  -h, --help             this text\n",
           argv0, SKY_DEFAULT_HOST, SKY_DEFAULT_PORT, d.max_frame_bytes, d.max_user_data_bytes,
           d.max_content_bytes, d.max_peers_per_room, SKY_DEFAULT_MAX_ROOMS, SKY_DEFAULT_MAX_CONNECTIONS,
           d.msgs_per_second, d.msgs_burst, d.ping_interval_ms, SKY_DEFAULT_HELLO_TIMEOUT_S,
-          SKY_DEFAULT_RX_BUFFER);
+          SKY_DEFAULT_RX_BUFFER, SKY_SECRET_MIN, SKY_DEFAULT_RESUME_TTL_S);
 }
 
 static bool parse_u32(const char *name, const char *value, uint32_t min, uint32_t max, uint32_t *out) {
@@ -96,6 +105,7 @@ static const num_option num_options[] = {
     NUM_OPT("--ping-interval", 1000, 3600000, limits.ping_interval_ms),
     NUM_OPT("--hello-timeout", 1, 3600, hello_timeout_s),
     NUM_OPT("--rx-buffer", 128, 65536, rx_buffer_bytes),
+    NUM_OPT("--resume-ttl", 10, 86400, resume_ttl_s),
 };
 
 static bool apply_option(sky_config *cfg, const char *name, const char *value) {
@@ -112,6 +122,7 @@ static bool apply_option(sky_config *cfg, const char *name, const char *value) {
   }
   if (strcmp(name, "--web") == 0) { cfg->web_dir = value; return true; }
   if (strcmp(name, "--dist") == 0) { cfg->dist_dir = value; return true; }
+  if (strcmp(name, "--secret-file") == 0) { cfg->secret_file = value; return true; } /* read once parsed */
   if (strcmp(name, "--app-key") == 0) {
     char err[512];
     if (sky_app_keys_add(&cfg->keys, value, err, sizeof(err))) return true;
@@ -135,6 +146,23 @@ static bool check_consistency(const sky_config *cfg) {
             l->max_frame_bytes);
     return false;
   }
+  return true;
+}
+
+/* The key for resume tokens: --secret-file, or random (tokens then die with
+ * the process, which the operator is told once). */
+static bool load_secret(sky_config *cfg) {
+  if (cfg->secret_file) {
+    char err[512];
+    if (sky_resume_secret_load(&cfg->secret, cfg->secret_file, err, sizeof(err))) return true;
+    fprintf(stderr, "skymesh-server: %s\n", err);
+    return false;
+  }
+  if (!sky_resume_secret_random(&cfg->secret)) {
+    fprintf(stderr, "skymesh-server: no randomness for the resume secret\n");
+    return false;
+  }
+  fprintf(stderr, "skymesh-server: no --secret-file: a random key signs resume tokens, they will not survive a restart\n");
   return true;
 }
 
@@ -169,5 +197,6 @@ sky_config_result sky_config_parse(sky_config *cfg, int argc, char **argv) {
     }
     if (!apply_option(cfg, name, value)) return SKY_CONFIG_ERROR;
   }
-  return check_consistency(cfg) ? SKY_CONFIG_OK : SKY_CONFIG_ERROR;
+  if (!check_consistency(cfg) || !load_secret(cfg)) return SKY_CONFIG_ERROR;
+  return SKY_CONFIG_OK;
 }

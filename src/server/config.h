@@ -8,6 +8,7 @@
 
 #include "app_keys.h"
 #include "protocol.h"
+#include "resume.h"
 
 /* Defaults that are not part of sky_limits (those come from sky_limits_default). */
 #define SKY_DEFAULT_HOST "127.0.0.1"
@@ -39,6 +40,9 @@ typedef struct sky_config {
   uint32_t rx_buffer_bytes;  /* lws receive buffer (and read size) per connection */
   int verbose;               /* 0 quiet, 1 lws notices, 2 + our per-connection log */
   sky_app_keys keys;         /* owned: released by sky_config_free() */
+  const char *secret_file;   /* argv, or NULL: a random secret */
+  uint32_t resume_ttl_s;     /* lifetime of a resume token */
+  sky_resume_secret secret;  /* signs resume tokens; loaded by sky_config_parse(), wiped by sky_config_free() */
 } sky_config;
 
 typedef enum sky_config_result {

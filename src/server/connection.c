@@ -8,6 +8,7 @@
 #include <utlist.h>
 
 #include "dispatch.h"
+#include "resume_dispatch.h"
 #include "room.h"
 
 /* A drained rx buffer bigger than this is released rather than kept, so
@@ -38,9 +39,13 @@ static void capture_origin(sky_conn *c) {
 /* Keepalive: a socket silent for one ping interval is sent a WebSocket ping
  * (with a payload: lws 4.1 reports only non-empty pongs to us); one silent
  * for two intervals is dropped and its room told "timeout". Checked every
- * half interval, so a dead peer is gone within 2 to 2.5 intervals. */
+ * half interval, so a dead peer is gone within 2 to 2.5 intervals. The same
+ * timer renews the resume token once it is half its lifetime old; it runs at
+ * least every quarter lifetime, so a client never holds an expired token. */
 static lws_usec_t keepalive_period_us(const sky_server *s) {
-  return (lws_usec_t)s->cfg->limits.ping_interval_ms * LWS_US_PER_MS / 2;
+  lws_usec_t ping = (lws_usec_t)s->cfg->limits.ping_interval_ms * LWS_US_PER_MS / 2;
+  lws_usec_t token = (lws_usec_t)s->cfg->resume_ttl_s * LWS_US_PER_SEC / 4;
+  return ping < token ? ping : token;
 }
 
 sky_conn *sky_conn_create(sky_server *s, struct lws *wsi) {
@@ -82,6 +87,7 @@ void sky_conn_destroy(sky_conn *c) {
   free(c->rx);
   free(c->origin);
   free(c->user_data);
+  free(c->app_key);
   free(c);
 }
 
@@ -175,6 +181,8 @@ static void keepalive_check(sky_conn *c) {
     return;
   }
   if (idle >= interval) queue_push(c, "skymesh", 7, LWS_WRITE_PING);
+  if (c->authenticated && sky_now_ms() - c->token_ms >= (uint64_t)c->server->cfg->resume_ttl_s * 1000 / 2)
+    sky_resume_send_token(c);
   lws_set_timer_usecs(c->wsi, keepalive_period_us(c->server));
 }
 

@@ -39,6 +39,8 @@ struct sky_conn {
   char *origin;    /* heap (owned) or NULL when the upgrade had no Origin */
   bool origin_too_long;
   char *user_data; /* heap (owned): compact JSON, "{}" until the peer sets some */
+  char *app_key;   /* heap (owned) from welcome on: resume tokens are bound to it */
+  uint64_t token_ms; /* sky_now_ms() when the last resume token was sent */
   sky_room *room;  /* borrowed: the room this peer is in, or NULL */
   UT_hash_handle hh;      /* server->peers, keyed by peer_id */
   UT_hash_handle room_hh; /* room->members, keyed by peer_id */

@@ -3,11 +3,13 @@
  * (sizes, room names, peer ids): the handlers check only state. */
 #include "dispatch.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app_keys.h"
 #include "peer_id.h"
+#include "resume_dispatch.h"
 #include "room.h"
 
 static const sky_limits *limits_of(const sky_conn *c) { return &c->server->cfg->limits; }
@@ -29,7 +31,7 @@ static bool assign_peer_id(sky_conn *c) {
   return false;
 }
 
-static void on_hello(sky_conn *c, const sky_msg *m) {
+static void on_hello(sky_conn *c, sky_msg *m) {
   if (c->authenticated) {
     sky_conn_send_error(c, SKY_ERR_ALREADY_AUTHENTICATED, m->ref, false, "hello was already accepted");
     return;
@@ -53,9 +55,25 @@ static void on_hello(sky_conn *c, const sky_msg *m) {
                         c->origin_too_long ? "(too long)" : c->origin ? c->origin : "(none)");
     return;
   }
-  if (!assign_peer_id(c)) {
+  size_t key_len = strlen(m->u.hello.app_key);
+  free(c->app_key); /* NULL: only one hello gets this far */
+  c->app_key = malloc(key_len + 1); /* owner: c, freed in sky_conn_destroy */
+  if (!c->app_key) {
+    sky_conn_send_error(c, SKY_ERR_INTERNAL, m->ref, true, "out of memory");
+    return;
+  }
+  memcpy(c->app_key, m->u.hello.app_key, key_len + 1);
+  /* A valid resume token gives back its peer id (and takes it from an older
+   * socket still holding it); anything else is simply a new session. */
+  sky_resume_claim claim;
+  bool resumed = sky_resume_take_over(c, m, &claim);
+  if (!resumed && !assign_peer_id(c)) {
     sky_conn_send_error(c, SKY_ERR_INTERNAL, m->ref, true, "no randomness for a peer id");
     return;
+  }
+  if (m->u.hello.user_data) {
+    sky_conn_set_user_data(c, m->u.hello.user_data);
+    m->u.hello.user_data = NULL; /* ownership moved to c */
   }
   c->authenticated = true;
   HASH_ADD_STR(c->server->peers, peer_id, c);
@@ -67,33 +85,34 @@ static void on_hello(sky_conn *c, const sky_msg *m) {
   w.u.welcome.version = SKY_PROTOCOL_VERSION;
   memcpy(w.u.welcome.peer_id, c->peer_id, sizeof(w.u.welcome.peer_id));
   w.u.welcome.limits = *limits_of(c);
+  w.u.welcome.resumed = resumed;
   send_reply(c, &w, m);
+  if (resumed) sky_resume_restore_room(c, &claim); /* joined and token, or error and token */
+  else sky_resume_send_token(c);
 }
 
 /* ---- rooms ------------------------------------------------------------- */
 
-static void refuse_join(sky_conn *c, const sky_msg *m, sky_error_code code) {
-  const char *room = m->u.join.room;
+void sky_refuse_join(sky_conn *c, const char *ref, const char *room, sky_error_code code) {
   switch (code) {
   case SKY_ERR_ROOM_LOCKED:
-    sky_conn_send_error(c, code, m->ref, false, "room '%s' is locked", room);
+    sky_conn_send_error(c, code, ref, false, "room '%s' is locked", room);
     break;
   case SKY_ERR_ROOM_FULL:
-    sky_conn_send_error(c, code, m->ref, false, "room '%s' is full (%u peers)", room,
+    sky_conn_send_error(c, code, ref, false, "room '%s' is full (%u peers)", room,
                         limits_of(c)->max_peers_per_room);
     break;
   case SKY_ERR_TOO_MANY_ROOMS:
-    sky_conn_send_error(c, code, m->ref, false, "the server holds its maximum of %u rooms",
+    sky_conn_send_error(c, code, ref, false, "the server holds its maximum of %u rooms",
                         c->server->cfg->max_rooms);
     break;
   default:
-    sky_conn_send_error(c, SKY_ERR_INTERNAL, m->ref, false, "cannot join room '%s'", room);
+    sky_conn_send_error(c, SKY_ERR_INTERNAL, ref, false, "cannot join room '%s'", room);
     break;
   }
 }
 
-/* joined for the newcomer: everyone already there, with their userData. */
-static void send_joined(sky_conn *c, const sky_msg *req) {
+void sky_send_joined(sky_conn *c, const char *ref) {
   sky_room *r = c->room;
   sky_msg j;
   memset(&j, 0, sizeof(j));
@@ -105,7 +124,7 @@ static void send_joined(sky_conn *c, const sky_msg *req) {
    * members, so j is not passed to sky_msg_clear(). */
   sky_peer_entry *peers = calloc(r->member_count, sizeof(*peers));
   if (!peers && r->member_count > 1) {
-    sky_conn_send_error(c, SKY_ERR_INTERNAL, req->ref, false, "out of memory");
+    sky_conn_send_error(c, SKY_ERR_INTERNAL, ref, false, "out of memory");
     return;
   }
   size_t n = 0;
@@ -117,12 +136,12 @@ static void send_joined(sky_conn *c, const sky_msg *req) {
   }
   j.u.joined.peers = peers;
   j.u.joined.peer_count = n;
-  send_reply(c, &j, req);
+  snprintf(j.ref, sizeof(j.ref), "%s", ref);
+  sky_conn_send_msg(c, &j);
   free(peers);
 }
 
-/* Tells the rest of c's room about c and its userData (peer_joined / peer_updated). */
-static void announce_peer(sky_conn *c, sky_msg_type type) {
+void sky_announce_peer(sky_conn *c, sky_msg_type type) {
   sky_msg announce;
   memset(&announce, 0, sizeof(announce));
   announce.type = type;
@@ -139,7 +158,7 @@ static void on_join(sky_conn *c, sky_msg *m) {
   }
   sky_error_code err = sky_room_join(c, m->u.join.room);
   if (err != SKY_ERR_NONE) {
-    refuse_join(c, m, err);
+    sky_refuse_join(c, m->ref, m->u.join.room, err);
     return;
   }
   /* join's userData replaces what an earlier update stored; absent keeps it,
@@ -148,8 +167,9 @@ static void on_join(sky_conn *c, sky_msg *m) {
     sky_conn_set_user_data(c, m->u.join.user_data);
     m->u.join.user_data = NULL; /* ownership moved to c */
   }
-  send_joined(c, m);
-  announce_peer(c, SKY_MSG_PEER_JOINED);
+  sky_send_joined(c, m->ref);
+  sky_resume_send_token(c); /* the token now names the room */
+  sky_announce_peer(c, SKY_MSG_PEER_JOINED);
 }
 
 static bool require_room(sky_conn *c, const sky_msg *m) {
@@ -167,13 +187,14 @@ static void on_leave(sky_conn *c, const sky_msg *m) {
   memcpy(l.u.left.room, c->room->name, sizeof(l.u.left.room));
   sky_room_leave(c, SKY_LEAVE_LEFT);
   send_reply(c, &l, m);
+  sky_resume_send_token(c); /* the token names no room any more */
 }
 
 static void on_update(sky_conn *c, sky_msg *m) {
   sky_conn_set_user_data(c, m->u.update.user_data);
   m->u.update.user_data = NULL; /* ownership moved to c */
   if (!c->room) return; /* kept for the next join; nobody to tell */
-  announce_peer(c, SKY_MSG_PEER_UPDATED);
+  sky_announce_peer(c, SKY_MSG_PEER_UPDATED);
 }
 
 static void on_lock(sky_conn *c, const sky_msg *m) {

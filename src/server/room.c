@@ -21,12 +21,12 @@ static void room_free(sky_server *s, sky_room *r) {
   free(r);
 }
 
-sky_error_code sky_room_join(sky_conn *c, const char *name) {
+static sky_error_code room_enter(sky_conn *c, const char *name, bool ignore_lock) {
   sky_server *s = c->server;
   sky_room *r = NULL;
   HASH_FIND_STR(s->rooms, name, r);
   if (r) {
-    if (r->locked) return SKY_ERR_ROOM_LOCKED;
+    if (r->locked && !ignore_lock) return SKY_ERR_ROOM_LOCKED;
     if (r->member_count >= s->cfg->limits.max_peers_per_room) return SKY_ERR_ROOM_FULL;
   } else {
     if (s->room_count >= s->cfg->max_rooms) return SKY_ERR_TOO_MANY_ROOMS;
@@ -37,6 +37,18 @@ sky_error_code sky_room_join(sky_conn *c, const char *name) {
   r->member_count++;
   c->room = r;
   return SKY_ERR_NONE;
+}
+
+sky_error_code sky_room_join(sky_conn *c, const char *name) { return room_enter(c, name, false); }
+
+sky_error_code sky_room_rejoin(sky_conn *c, const char *name) { return room_enter(c, name, true); }
+
+void sky_room_replace(sky_conn *from, sky_conn *to) {
+  sky_room *r = from->room;
+  HASH_DELETE(room_hh, r->members, from);
+  from->room = NULL;
+  HASH_ADD(room_hh, r->members, peer_id, SKY_PEER_ID_LEN, to);
+  to->room = r; /* member_count unchanged */
 }
 
 void sky_room_leave(sky_conn *c, sky_leave_reason reason) {

@@ -22,6 +22,13 @@ struct sky_room {
  * SKY_ERR_NONE, or ROOM_LOCKED / ROOM_FULL / TOO_MANY_ROOMS / INTERNAL with
  * nothing changed. Sends nothing: the caller announces the join. */
 sky_error_code sky_room_join(sky_conn *c, const char *name);
+/* The same for a peer coming back with a resume token: a locked room lets it
+ * in (it was a member); a full one, or a missing one past the room cap, does not. */
+sky_error_code sky_room_rejoin(sky_conn *c, const char *name);
+
+/* Resume takeover: `to` (same peer id) takes `from`'s place in its room, with
+ * nobody told anything. */
+void sky_room_replace(sky_conn *from, sky_conn *to);
 
 /* Takes c out of its room and tells the others peer_left with reason (not
  * while the server is stopping: everyone gets bye instead). Frees the room

@@ -12,6 +12,10 @@
  * Properties checked beyond ASan/UBSan/LSan:
  *   - every text frame the server writes (alone or batched) decodes with the
  *     protocol decoder and is a server-to-client or relayed message type;
+ *   - every resume token it sends verifies for one of the app keys and names
+ *     a peer id it handed out; a welcome repeats an earlier peer id only when
+ *     it says resumed (clients resume with tokens the server wrote, as they
+ *     are, spoiled, or swapped between sockets);
  *   - a relayed offer/answer/candidate/message carries as "from" the peer id of
  *     a live or recently live authenticated connection, never a client's text;
  *   - bookkeeping: conn_count equals the live connections, room_count the
@@ -29,6 +33,8 @@
 #include "../../src/server/connection.c"
 #include "../../src/server/dispatch.c"
 #include "../../src/server/peer_id.c"
+#include "../../src/server/resume.c"
+#include "../../src/server/resume_dispatch.c"
 #include "../../src/server/room.c"
 #include "../../src/server/ws.c"
 #include "fuzz_check.h"
@@ -143,8 +149,21 @@ static void learn_ids(void) {
   }
 }
 
-static char WELCOMED[64][SKY_PEER_ID_LEN + 1]; /* ids sent in welcome, once each */
+static char WELCOMED[64][SKY_PEER_ID_LEN + 1]; /* ids sent in welcome, once each unless resumed */
 static size_t WELCOMED_COUNT;
+static char TOKENS[8][SKY_TOKEN_MAX + 1]; /* the latest resume tokens written, for clients to resume with */
+static size_t TOKEN_COUNT;
+
+static void check_token(const sky_msg *m) {
+  sky_resume_claim claim;
+  const char *t = m->u.token.token;
+  sky_resume_verdict v = sky_resume_verify(&CFG.secret, "key", t, strlen(t), 0, &claim);
+  if (v != SKY_RESUME_OK) v = sky_resume_verify(&CFG.secret, "bound", t, strlen(t), 0, &claim);
+  CHECK(v == SKY_RESUME_OK);
+  CHECK(claim.expires == m->u.token.expires);
+  CHECK(known_id(claim.peer_id));
+  memcpy(TOKENS[TOKEN_COUNT++ % 8], t, strlen(t) + 1);
+}
 
 static void check_text(const char *text, size_t len) {
   sky_limits big = {UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX};
@@ -162,12 +181,16 @@ static void check_text(const char *text, size_t len) {
   case SKY_MSG_ANSWER: CHECK(known_id(m.u.sdp.from)); break;
   case SKY_MSG_CANDIDATE: CHECK(known_id(m.u.candidate.from)); break;
   case SKY_MSG_MESSAGE: CHECK(known_id(m.u.message.from)); break;
-  case SKY_MSG_WELCOME:
+  case SKY_MSG_WELCOME: {
     CHECK(sky_peer_id_valid(m.u.welcome.peer_id, strlen(m.u.welcome.peer_id)));
     CHECK(known_id(m.u.welcome.peer_id));
-    for (size_t k = 0; k < WELCOMED_COUNT; k++) CHECK(strcmp(WELCOMED[k], m.u.welcome.peer_id) != 0);
-    if (WELCOMED_COUNT < 64) memcpy(WELCOMED[WELCOMED_COUNT++], m.u.welcome.peer_id, SKY_PEER_ID_LEN + 1);
+    bool seen = false;
+    for (size_t k = 0; k < WELCOMED_COUNT; k++) seen |= strcmp(WELCOMED[k], m.u.welcome.peer_id) == 0;
+    CHECK(!seen || m.u.welcome.resumed);
+    if (!seen && WELCOMED_COUNT < 64) memcpy(WELCOMED[WELCOMED_COUNT++], m.u.welcome.peer_id, SKY_PEER_ID_LEN + 1);
     break;
+  }
+  case SKY_MSG_TOKEN: check_token(&m); break;
   default:
     CHECK(m.type >= SKY_MSG_OFFER);
     break;
@@ -244,15 +267,33 @@ static void open_slot(int k, in *i) {
 
 static const char *const PEER_REFS[] = {"a", "b", "j1"};
 
+/* A token the server wrote, sometimes spoiled by one character. */
+static const char *resume_token(in *i, char out[SKY_TOKEN_MAX + 1]) {
+  if (!TOKEN_COUNT) return "1.00000000000000000000000000000000.1.." "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+  size_t n = TOKEN_COUNT < 8 ? TOKEN_COUNT : 8;
+  memcpy(out, TOKENS[u8(i) % n], SKY_TOKEN_MAX + 1);
+  uint8_t spoil = u8(i);
+  size_t len = strlen(out);
+  if (spoil & 1 && len) out[(spoil >> 1) % len] ^= 1;
+  return out;
+}
+
 /* A message a client could send: typed, mostly valid, naming real peer ids. */
 static size_t synth(in *i, char *out, size_t cap) {
   const char *ref = PEER_REFS[u8(i) % 3];
   const char *target = KNOWN_COUNT ? KNOWN_IDS[u8(i) % KNOWN_COUNT] : "00000000000000000000000000000000";
   static const char *const rooms[] = {"r1", "r2", "r3", "r4", "r5", "bad room ", "r1"};
   const char *room = rooms[u8(i) % 7];
-  switch (u8(i) % 12) {
+  char token[SKY_TOKEN_MAX + 1];
+  switch (u8(i) % 13) {
   case 0: return (size_t)snprintf(out, cap, "{\"type\":\"hello\",\"v\":1,\"appKey\":\"%s\",\"ref\":\"%s\"}",
                                   u8(i) & 1 ? "key" : "bound", ref);
+  case 12: { /* a resume; the token's characters need no JSON escaping except these */
+    const char *t = resume_token(i, token);
+    if (strchr(t, '"') || strchr(t, '\\')) t = "x";
+    return (size_t)snprintf(out, cap, "{\"type\":\"hello\",\"v\":1,\"appKey\":\"%s\",\"resume\":\"%s\"%s,\"ref\":\"%s\"}",
+                            u8(i) & 1 ? "key" : "bound", t, u8(i) & 1 ? ",\"userData\":{\"r\":1}" : "", ref);
+  }
   case 1: return (size_t)snprintf(out, cap, "{\"type\":\"join\",\"room\":\"%s\",\"userData\":{\"n\":%u},\"ref\":\"%s\"}",
                                   room, u8(i), ref);
   case 2: return (size_t)snprintf(out, cap, "{\"type\":\"leave\",\"ref\":\"%s\"}", ref);
@@ -338,6 +379,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   NOW_MS = 1000000;
   KNOWN_COUNT = 0;
   WELCOMED_COUNT = 0;
+  TOKEN_COUNT = 0;
   in i = {data, size};
   char buf[4096 + 64];
   for (int step = 0; step < MAX_OPS && i.n; step++) {

@@ -38,6 +38,7 @@ export class Peer {
     this.peerId = null;
     this.limits = null;
     this.raw = [];        // frames that were not JSON (should never happen)
+    this.tokens = [];     // resume tokens: session bookkeeping, never in the inbox
     this.closedPromise = new Promise((resolve) => {
       ws.on('close', (code, reason) => {
         this.closed = { code, reason: reason.toString() };
@@ -49,6 +50,7 @@ export class Peer {
       let msg;
       try { msg = JSON.parse(data.toString()); } catch { this.raw.push({ data, isBinary }); return; }
       if (isBinary) msg.__binary = true;
+      if (msg.type === 'token' && !isBinary) { this.tokens.push(msg); return; }
       for (const l of this.listeners) if (l(msg)) return;
       // Attackers sitting in the control room hear the control chatter: not theirs.
       if (msg.type === 'message' && msg.content && msg.content.ctl) return;

@@ -1,5 +1,7 @@
 // A small signaling client for the server tests: a real `ws` WebSocket plus
 // an inbox, so a test can say "the next peer_joined this client receives".
+// Resume tokens are session bookkeeping, not events: they are kept apart (see
+// nextToken) so that "nothing else arrived" checks do not trip over them.
 import WebSocket from 'ws';
 
 export const PEER_ID = /^[0-9a-f]{32}$/;
@@ -9,12 +11,22 @@ export class Client {
     this.ws = new WebSocket(url, options.protocols ?? [], options);
     this.inbox = [];
     this.waiters = [];
+    this.tokens = [];     // every `token` message, in order (not in the inbox)
+    this.tokensTaken = 0; // how many nextToken() has handed out
+    this.tokenWaiters = [];
+    this.types = [];      // the type of every message received, in order
     this.closed = new Promise((resolve) => {
       this.ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
     });
     this.ws.on('error', () => {}); // surfaced through `closed` / `opened`
     this.ws.on('message', (data, isBinary) => {
       const msg = isBinary ? { type: '(binary)' } : JSON.parse(data.toString());
+      this.types.push(msg.type);
+      if (msg.type === 'token') {
+        this.tokens.push(msg);
+        for (const w of this.tokenWaiters.splice(0)) w();
+        return;
+      }
       this.inbox.push(msg);
       this.#wake();
     });
@@ -31,10 +43,28 @@ export class Client {
     return c;
   }
 
+  // The latest token string received, or undefined.
+  get token() { return this.tokens.at(-1)?.token; }
+
+  // The next token message not yet handed out (waiting for it if need be).
+  async nextToken(timeoutMs = 3000) {
+    const deadline = Date.now() + timeoutMs;
+    while (this.tokensTaken >= this.tokens.length) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for a token; received: ${this.types.join(',')}`);
+      await new Promise((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.tokenWaiters.push(() => { clearTimeout(t); resolve(); });
+      });
+    }
+    return this.tokens[this.tokensTaken++];
+  }
+
   // Connects, says hello and resolves once welcomed (c.peerId is set).
-  static async hello(url, { appKey = 'test-key', ...options } = {}) {
+  // resume / userData go into the hello when given.
+  static async hello(url, { appKey = 'test-key', resume, userData, ...options } = {}) {
     const c = await Client.connect(url, options);
-    c.send({ type: 'hello', v: 1, appKey });
+    c.send({ type: 'hello', v: 1, appKey, ...(resume !== undefined && { resume }), ...(userData !== undefined && { userData }) });
     const w = await c.next('welcome');
     c.peerId = w.peerId;
     c.welcome = w;

@@ -1,0 +1,84 @@
+/* Resume on the server: tokens out, takeover and room restore in.
+ * See resume_dispatch.h. */
+#include "resume_dispatch.h"
+
+#include <string.h>
+
+#include "dispatch.h"
+#include "room.h"
+
+#define RESUME_REF "resume" /* the ref of what a resume causes: joined, error */
+
+void sky_resume_send_token(sky_conn *c) {
+  const sky_config *cfg = c->server->cfg;
+  uint64_t expires = sky_resume_now_s() + cfg->resume_ttl_s;
+  if (expires > UINT32_MAX) expires = UINT32_MAX; /* the wire field's range, in 2106 */
+  sky_msg t;
+  memset(&t, 0, sizeof(t));
+  t.type = SKY_MSG_TOKEN;
+  t.u.token.expires = (uint32_t)expires;
+  c->token_ms = sky_now_ms();
+  if (!sky_resume_mint(&cfg->secret, c->app_key, c->peer_id, c->room ? c->room->name : "", (uint32_t)expires,
+                       t.u.token.token)) {
+    lwsl_err("peer %s: cannot mint a resume token\n", c->peer_id);
+    return;
+  }
+  sky_conn_send_msg(c, &t);
+}
+
+/* c (not yet authenticated, c->peer_id already the token's) replaces old. */
+static void take_over(sky_conn *c, sky_conn *old, const char *room) {
+  sky_server *s = c->server;
+  if (s->cfg->verbose > 1) lwsl_user("peer %s: resumed on a new socket, dropping the old one\n", c->peer_id);
+  if (old->room && strcmp(old->room->name, room) == 0) {
+    sky_room_replace(old, c); /* the room sees nothing */
+  } else if (old->room) {
+    /* It joined another room since this token: it is not coming back there. */
+    sky_room_leave(old, SKY_LEAVE_DISCONNECTED);
+  }
+  char *fresh = c->user_data; /* the userData moves with the peer; old keeps c's "{}" */
+  c->user_data = old->user_data;
+  old->user_data = fresh;
+  HASH_DELETE(hh, s->peers, old);
+  /* No longer that peer: its destroy neither leaves a room (it has none) nor
+   * touches s->peers, so nobody hears of its end. */
+  old->authenticated = false;
+  sky_conn_kill(old, SKY_LEAVE_DISCONNECTED);
+}
+
+bool sky_resume_take_over(sky_conn *c, const sky_msg *hello, sky_resume_claim *claim) {
+  const char *token = hello->u.hello.resume;
+  if (!token[0]) return false;
+  sky_server *s = c->server;
+  sky_resume_verdict v =
+      sky_resume_verify(&s->cfg->secret, hello->u.hello.app_key, token, strlen(token), sky_resume_now_s(), claim);
+  if (v != SKY_RESUME_OK) {
+    if (s->cfg->verbose > 1) lwsl_user("hello: resume token refused (%s): a new session\n", sky_resume_verdict_name(v));
+    return false;
+  }
+  memcpy(c->peer_id, claim->peer_id, sizeof(c->peer_id));
+  sky_conn *old = NULL;
+  HASH_FIND_STR(s->peers, c->peer_id, old);
+  if (old) take_over(c, old, claim->room);
+  return true;
+}
+
+void sky_resume_restore_room(sky_conn *c, const sky_resume_claim *claim) {
+  if (!claim->room[0]) {
+    sky_resume_send_token(c);
+    return;
+  }
+  if (!c->room) { /* not inherited from an old socket: enter it */
+    sky_error_code err = sky_room_rejoin(c, claim->room);
+    if (err != SKY_ERR_NONE) {
+      sky_refuse_join(c, RESUME_REF, claim->room, err);
+      sky_resume_send_token(c); /* for no room */
+      return;
+    }
+  }
+  sky_send_joined(c, RESUME_REF);
+  sky_resume_send_token(c);
+  /* Also to peers that never saw it go: clients ignore a peer_joined for a
+   * peer they have. */
+  sky_announce_peer(c, SKY_MSG_PEER_JOINED);
+}
