@@ -47,11 +47,13 @@ process.on('exit', () => { for (const proc of running) proc.kill('SIGKILL'); });
 // A server stopped with SIGTERM should exit by itself with status 0 (or by the signal).
 export function cleanExit(code) { return code === 0 || code === 'SIGTERM'; }
 
-// Starts skymesh-server serving `web` at / and `dist` at /dist/ on a free loopback
-// port. Resolves to { url, port, output(), stop() } once it prints its URL.
+// Starts skymesh-server serving `web` at / and `dist` at /dist/ on a loopback port:
+// `port` (default 0: a free one; a fixed one restarts a server where its clients
+// reconnect), with `args` added to the command line (e.g. ['--secret-file', f]).
+// Resolves to { url, port, proc, output(), stop(), kill() } once it prints its URL.
 export async function startServerFor({ web = path.join(ROOT, 'web'), dist = path.join(ROOT, 'dist'),
-  timeoutMs = 10000 } = {}) {
-  const args = ['--host', '127.0.0.1', '--port', '0', '--web', web, '--dist', dist];
+  args: extraArgs = [], port: listenPort = 0, timeoutMs = 10000 } = {}) {
+  const args = ['--host', '127.0.0.1', '--port', String(listenPort), '--web', web, '--dist', dist, ...extraArgs];
   const proc = spawn(serverBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(proc);
   proc.on('exit', () => running.delete(proc));
@@ -68,10 +70,18 @@ export async function startServerFor({ web = path.join(ROOT, 'web'), dist = path
     proc.stderr.on('data', onData);
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}:\n${out}`)); });
   });
+  const exited = () => proc.exitCode !== null || proc.signalCode !== null;
   return {
     url,
     port: Number(new URL(url).port),
+    proc,
     output: () => out,
+    // SIGKILL (a crash: no goodbye to anyone); resolves once it is gone.
+    kill: () => new Promise((resolve) => {
+      if (exited()) return resolve(proc.exitCode ?? proc.signalCode);
+      proc.once('exit', (code, sig) => resolve(code ?? sig));
+      proc.kill('SIGKILL');
+    }),
     // SIGTERM, then SIGKILL if it has not gone within 5 s; resolves to the exit code
     // or signal ('SIGKILL' means it did not stop by itself).
     stop: () => new Promise((resolve) => {
@@ -106,8 +116,11 @@ export function useBrowserAndServers(serverOptions = [{}]) {
   return ctx;
 }
 
-export async function openPage(browser, url, { viewport = LAPTOP, label = 'page' } = {}) {
+// `initScript` (a function or source text, as Playwright's addInitScript takes)
+// runs in the page before any of its own scripts.
+export async function openPage(browser, url, { viewport = LAPTOP, label = 'page', initScript = null } = {}) {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  if (initScript) await context.addInitScript(initScript);
   const page = await context.newPage();
   page.setDefaultTimeout(LINE_TIMEOUT_MS);
   const record = { label, page, context, pageErrors: [], consoleErrors: [], dialogs: [] };
