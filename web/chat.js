@@ -85,7 +85,12 @@ skyway.on('systemAction', function (action, message) {
   setStatus(action + ': ' + describeError(message), true);
 });
 skyway.on('channelClose', function () {
-  setStatus('Disconnected from the signaling server.', true);
+  setStatus('Disconnected from the signaling server; the chat goes on peer to peer.', true);
+});
+skyway.on('signalingState', function (state) {
+  if (state === 'reconnecting') setStatus('Reconnecting to the signaling server...', true);
+  else if (state === 'resumed') setStatus('Reconnected.', false);
+  else if (state === 'failed') setStatus('Disconnected from the signaling server.', true);
 });
 skyway.on('channelError', function (error) {
   setStatus('Signaling error: ' + describeError(error), true);

@@ -227,6 +227,8 @@ static void send_update(sky_client *c) {
 /* Plus one: 0 means "never" in every timestamp the core keeps. */
 uint64_t sky__now(const sky_client *c) { return (c->ops.now_ms ? c->ops.now_ms(c->user) : 0) + 1; }
 
+uint64_t sky__elapsed(uint64_t now, uint64_t since) { return now > since ? now - since : 0; }
+
 static uint64_t earliest(uint64_t a, uint64_t b) { return !a ? b : !b ? a : a < b ? a : b; }
 
 /* Does what is due at now and returns the next deadline (0: none). */

@@ -133,6 +133,9 @@ struct sky_client {
 
 /* client.c */
 uint64_t sky__now(const sky_client *c);
+/* ms from since to now, 0 when since is later: a timestamp taken after a
+ * tick read its clock (the clock moves during a call) must not wrap around. */
+uint64_t sky__elapsed(uint64_t now, uint64_t since);
 void sky__emit_peer_event(sky_client *c, const char *name, const char *peer_id, const char *user_data, bool self);
 void sky__emit_done(sky_client *c, const char *name, const char *code, const char *text, struct cJSON *result);
 void sky__emit_simple(sky_client *c, const char *name, struct cJSON *arg);

@@ -23,6 +23,7 @@
 
 static const char HEARTBEAT[] = "{\"t\":\"hb\"}";
 
+
 void sky__live_on_rx(sky_client *c, sky_peer *p) {
   p->last_rx_ms = sky__now(c);
   p->server_gone_ms = 0; /* it is alive, whatever the server saw */
@@ -115,7 +116,7 @@ static void check_peer(sky_client *c, sky_peer *p, uint64_t now) {
     rejoin(c, p, now);
     return;
   }
-  if (p->channel_lost_ms && now - p->channel_lost_ms >= SKY_CHANNEL_LOST_GRACE_MS) {
+  if (p->channel_lost_ms && sky__elapsed(now, p->channel_lost_ms) >= SKY_CHANNEL_LOST_GRACE_MS) {
     sky__peer_hide(c, p); /* no fresh offer followed: gone, or a broken path */
     return;
   }
@@ -124,11 +125,11 @@ static void check_peer(sky_client *c, sky_peer *p, uint64_t now) {
     return;
   }
   if (!p->channel_open) return;
-  if (now - p->last_rx_ms >= SKY_PEER_SILENCE_MS) {
+  if (sky__elapsed(now, p->last_rx_ms) >= SKY_PEER_SILENCE_MS) {
     sky__peer_hide(c, p); /* vanished, or its path broke: see rejoin() */
     return;
   }
-  if (p->server_gone_ms && now - p->server_gone_ms >= SKY_SERVER_GONE_GRACE_MS &&
+  if (p->server_gone_ms && sky__elapsed(now, p->server_gone_ms) >= SKY_SERVER_GONE_GRACE_MS &&
       p->last_rx_ms <= p->server_gone_ms) {
     sky__peer_hide(c, p); /* it may still resume with the server */
     return;
@@ -138,11 +139,11 @@ static void check_peer(sky_client *c, sky_peer *p, uint64_t now) {
                      : p->polite       ? SKY_ICE_POLITE_GRACE_MS
                      : p->ice_failed   ? 0
                                        : SKY_ICE_GRACE_MS;
-    if (now - p->ice_bad_ms >= grace && !sky__live_request_restart(c, p, false)) return;
+    if (sky__elapsed(now, p->ice_bad_ms) >= grace && !sky__live_request_restart(c, p, false)) return;
   }
   if (p->restart_wanted && !try_restart(c, p)) return;
   /* Heartbeat: only on an idle channel (queued frames are traffic enough). */
-  if (p->channel_open && !p->outq.head && now - p->last_tx_ms >= SKY_HEARTBEAT_MS) {
+  if (p->channel_open && !p->outq.head && sky__elapsed(now, p->last_tx_ms) >= SKY_HEARTBEAT_MS) {
     c->ops.dc_send(c->user, p->pc, HEARTBEAT, sizeof HEARTBEAT - 1);
     p->last_tx_ms = now;
   }

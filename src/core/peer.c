@@ -177,8 +177,8 @@ void sky__peer_reconnect(sky_client *c, sky_peer *p) {
 void sky__peer_drain_check(sky_client *c, sky_peer *p, uint64_t now) {
   if (!p->draining_ms) return;
   size_t buffered = p->channel_open && c->ops.dc_buffered ? c->ops.dc_buffered(c->user, p->pc) : 0;
-  bool drained = buffered == 0 && now - p->last_tx_ms >= SKY_DRAIN_QUIET_MS;
-  if (!drained && p->channel_open && now - p->draining_ms < SKY_DRAIN_MAX_MS) return;
+  bool drained = buffered == 0 && sky__elapsed(now, p->last_tx_ms) >= SKY_DRAIN_QUIET_MS;
+  if (!drained && p->channel_open && sky__elapsed(now, p->draining_ms) < SKY_DRAIN_MAX_MS) return;
   p->draining_ms = 0;
   emit_state(c, "dataChannelState", "connecting", p->id);
   reset_pc(c, p);

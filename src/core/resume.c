@@ -38,8 +38,10 @@ static uint32_t backoff_ms(sky_session *s) {
   return (uint32_t)(half + next_random(s) % (half + 1));
 }
 
-/* Queues hello (with the token and userData when resuming) and opens. */
-static bool open_socket(sky_client *c) {
+
+/* Queues hello (with the token and userData when resuming) and opens. now is
+ * the caller's clock reading: every deadline of one tick uses the same one. */
+static bool open_socket(sky_client *c, uint64_t now) {
   sky_session *s = &c->session;
   sky_msg m;
   memset(&m, 0, sizeof m);
@@ -57,7 +59,7 @@ static bool open_socket(sky_client *c) {
   sky__send_msg(c, &m);
   s->state = SKY_SIG_OPENING;
   s->await_room = false;
-  s->last_rx_ms = s->last_ping_ms = sky__now(c);
+  s->last_rx_ms = s->last_ping_ms = now;
   if (c->ops.socket_open(c->user, s->url) != 0) {
     sky__textq_clear(&c->outbox);
     return false;
@@ -77,7 +79,7 @@ bool sky__session_start(sky_client *c, const char *url, const char *app_key) {
   s->quiet_leave = s->token_room = s->resume_room = false;
   s->attempt = 0;
   s->rng ^= (uint32_t)sky__now(c) ^ (uint32_t)(uintptr_t)c;
-  return open_socket(c);
+  return open_socket(c, sky__now(c));
 }
 
 void sky__session_stop(sky_client *c) {
@@ -286,13 +288,13 @@ uint64_t sky__session_tick(sky_client *c, uint64_t now) {
     cJSON_AddItemToArray(args, cJSON_CreateString("nonfallback"));
     cJSON_AddItemToArray(args, cJSON_CreateNumber(s->attempt));
     sky__emit(c, "channelRetry", args);
-    if (!open_socket(c)) schedule_retry(c);
+    if (!open_socket(c, now)) schedule_retry(c);
   }
   if (s->state == SKY_SIG_WAITING) return s->retry_at_ms;
   if (s->state == SKY_SIG_OFF || !c->socket_open) {
     /* An opening socket that never opens is given up on like a silent one. */
     if (s->state == SKY_SIG_OPENING && s->ever_welcomed) {
-      if (now - s->last_rx_ms >= SKY_SIG_SILENCE_MS) {
+      if (sky__elapsed(now, s->last_rx_ms) >= SKY_SIG_SILENCE_MS) {
         sky__session_lost(c, "connection_lost", "the signaling server did not answer");
         return s->retry_at_ms;
       }
@@ -300,14 +302,14 @@ uint64_t sky__session_tick(sky_client *c, uint64_t now) {
     }
     return 0;
   }
-  if (s->ever_welcomed && now - s->last_rx_ms >= SKY_SIG_SILENCE_MS) {
+  if (s->ever_welcomed && sky__elapsed(now, s->last_rx_ms) >= SKY_SIG_SILENCE_MS) {
     sky__session_lost(c, "connection_lost", "the signaling socket went silent");
     return s->retry_at_ms;
   }
   uint32_t period = c->limits.ping_interval_ms && c->limits.ping_interval_ms < SKY_SIG_PING_MS
                         ? c->limits.ping_interval_ms
                         : SKY_SIG_PING_MS;
-  if (s->state == SKY_SIG_UP && now - s->last_ping_ms >= period) send_ping(c, now);
+  if (s->state == SKY_SIG_UP && sky__elapsed(now, s->last_ping_ms) >= period) send_ping(c, now);
   uint64_t next = s->state == SKY_SIG_UP ? s->last_ping_ms + period : 0;
   if (s->ever_welcomed) next = earliest(next, s->last_rx_ms + SKY_SIG_SILENCE_MS);
   return next;

@@ -16,7 +16,7 @@ import {
 } from './helpers.mjs';
 
 const DOWN_MS = 3000; // how long the server stays dead
-const RESUME_TIMEOUT_MS = 25000; // backoff tops out at 10 s per attempt (and see the todo test at the end)
+const RESUME_TIMEOUT_MS = 25000; // backoff tops out at 10 s per attempt
 
 // The key that signs resume tokens: 32 random bytes, shared by both servers. The
 // server ignores one trailing "\n", so a last byte of 0x0a would leave 31 (too few).
@@ -287,17 +287,11 @@ test('server SIGKILLed and restarted on the same port: chat goes on peer to peer
   assert.ok(cleanExit(code), `second server exit ${code}:\n${second.output()}`);
 });
 
-// A known client bug, kept visible without failing the suite (todo): when a retry
-// is due, sky__session_tick (src/core/resume.c) opens the socket, and open_socket
-// stamps last_rx_ms with a fresh clock reading; the same call then checks
-// `now - last_rx_ms >= SKY_SIG_SILENCE_MS` with the `now` read before it. When the
-// millisecond turned in between, the unsigned difference wraps, the brand-new
-// socket is closed as "the signaling server did not answer" (Chromium: "WebSocket
-// is closed before the connection is established") and the next attempt waits a
-// longer backoff (up to 10 s). When that hits the first attempt after the server
-// is back, resuming takes seconds longer than docs/resilience.md's schedule.
+// Regression (found by this test): a retry socket was closed at birth when the
+// clock ticked while the core opened it (an unsigned "now - last" that wrapped),
+// and the next attempt waited a longer backoff. Every attempt must get its chance.
 test('every reconnection socket is given its chance: the client closes none while it is connecting',
-  { todo: 'client bug: a retry socket is dropped at birth when the clock ticks during open_socket' }, () => {
+  () => {
     assert.ok(observed, 'the main test did not get as far as the reconnection');
     assert.deepEqual(observed.closedConnecting, { Alice: 0, Bob: 0 },
       `sockets closed while connecting; resumed ${JSON.stringify(observed.resumeMs)} ms after the server was back\n` +

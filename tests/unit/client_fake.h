@@ -37,6 +37,7 @@ typedef struct fake {
   size_t buffered; /* what dc_buffered reports */
   uint32_t timer;  /* last armed timer */
   uint64_t now;    /* fake monotonic clock, ms */
+  uint64_t clock_step; /* added at every read: a clock that moves during a call */
   bool no_ice_restart; /* the fake stack cannot restart ICE */
   bool fail_socket_open;
   sky_client *client;
@@ -106,7 +107,12 @@ static size_t f_dc_buffered(void *u, int pc) {
   return ((fake *)u)->buffered;
 }
 static void f_set_timer(void *u, uint32_t ms) { ((fake *)u)->timer = ms; }
-static uint64_t f_now(void *u) { return ((fake *)u)->now; }
+static uint64_t f_now(void *u) {
+  fake *f = u;
+  uint64_t t = f->now;
+  f->now += f->clock_step;
+  return t;
+}
 static int f_restart_ice(void *u, int pc) {
   record(u, "restart_ice %d", pc);
   return ((fake *)u)->no_ice_restart ? -1 : 0;

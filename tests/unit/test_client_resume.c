@@ -292,6 +292,22 @@ static void test_close_stops_reconnecting(void **state) {
   assert_int_equal(f->timer, 0);
 }
 
+/* Regression: the clock moves while the core runs (a real one does); a retry
+ * must not take its own fresh socket for a silent one and close it at once. */
+static void test_moving_clock_keeps_new_socket(void **state) {
+  fake *f = *state;
+  sky_client *c = in_room_with_b(f);
+  f->clock_step = 1;
+  sky_client_on_socket_close(c, 1006, "");
+  for (int attempt = 0; attempt < 6; attempt++) {
+    clear_lines(f);
+    ms_until(f, "socket_open");
+    assert_int_equal(count(f, "socket_close", NULL), 0);
+    sky_client_on_channel_message(c, sky_client_peer_handle(c, PEER_B), "{\"t\":\"hb\"}", 10, true);
+    sky_client_on_socket_close(c, 1006, ""); /* the server is still down */
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_clock, teardown)
@@ -308,6 +324,7 @@ int main(void) {
     T(test_leave_during_outage),
     T(test_room_full_on_resume),
     T(test_close_stops_reconnecting),
+    T(test_moving_clock_keeps_new_socket),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
