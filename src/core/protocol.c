@@ -57,6 +57,9 @@ static const char *const error_names[SKY_ERR_CODE_COUNT] = {
     [SKY_ERR_UNKNOWN_PEER] = "unknown_peer",
     [SKY_ERR_SERVER_FULL] = "server_full",
     [SKY_ERR_INTERNAL] = "internal",
+    [SKY_ERR_INVALID_CREDENTIALS] = "invalid_credentials",
+    [SKY_ERR_CREDENTIALS_EXPIRED] = "credentials_expired",
+    [SKY_ERR_ROOM_NOT_ALLOWED] = "room_not_allowed",
 };
 
 static const char *const reason_names[SKY_LEAVE_REASON_COUNT] = {
@@ -122,12 +125,17 @@ static const field hello_fields[] = {
     STR("appKey", F_ASCII, REQUIRED, hello.app_key, 1),
     STR("resume", F_ASCII, OPTIONAL, hello.resume, 1),
     FLD("userData", F_USER_DATA, OPTIONAL, hello.user_data),
+    STR("room", F_ROOM, OPTIONAL, hello.room, 1),
+    STR("credStart", F_ASCII, OPTIONAL, hello.cred_start, 1),
+    STR("credDuration", F_ASCII, OPTIONAL, hello.cred_duration, 1),
+    STR("credentials", F_ASCII, OPTIONAL, hello.credentials, 1),
 };
 static const field welcome_fields[] = {
     NUM("v", F_UINT, REQUIRED, welcome.version, 0, UINT32_MAX),
     STR("peerId", F_PEER_ID, REQUIRED, welcome.peer_id, 0),
     FLD("limits", F_LIMITS, REQUIRED, welcome.limits),
     FLD("resumed", F_BOOL, OPTIONAL, welcome.resumed),
+    FLD("iceServers", F_CONTENT, OPTIONAL, welcome.ice_servers),
 };
 static const field join_fields[] = {
     STR("room", F_ROOM, REQUIRED, join.room, 1),
@@ -178,6 +186,7 @@ static const field error_fields[] = {
     FLD("fatal", F_BOOL, REQUIRED, error.fatal),
 };
 static const field bye_fields[] = {FLD("reason", F_REASON, REQUIRED, bye.reason)};
+static const field ice_servers_fields[] = {FLD("iceServers", F_CONTENT, REQUIRED, ice_servers.ice_servers)};
 static const field token_fields[] = {
     STR("token", F_ASCII, REQUIRED, token.token, 1),
     NUM("expires", F_UINT, REQUIRED, token.expires, 0, UINT32_MAX),
@@ -230,6 +239,7 @@ static const schema schemas[SKY_MSG_TYPE_COUNT] = {
     [SKY_MSG_ERROR] = SCHEMA("error", error_fields),
     [SKY_MSG_BYE] = SCHEMA("bye", bye_fields),
     [SKY_MSG_TOKEN] = SCHEMA("token", token_fields),
+    [SKY_MSG_ICE_SERVERS] = SCHEMA("ice_servers", ice_servers_fields),
 };
 
 static const schema *schema_of(sky_msg_type type) {

@@ -31,6 +31,7 @@
 #define SKY_SDP_MID_MAX 64
 #define SKY_JSON_DEPTH_MAX 16 /* nesting accepted in user_data / content */
 #define SKY_TOKEN_MAX 255     /* resume tokens: printable ASCII, opaque to clients */
+#define SKY_CRED_FIELD_MAX 64 /* hello.credStart / credDuration */
 
 typedef enum sky_msg_type {
   SKY_MSG_INVALID = 0,
@@ -58,6 +59,7 @@ typedef enum sky_msg_type {
   SKY_MSG_ERROR,        /* "error": a request failed; see sky_error_code */
   SKY_MSG_BYE,          /* "bye": the server is closing this connection */
   SKY_MSG_TOKEN,        /* "token": a fresh resume token for this peer (see resume) */
+  SKY_MSG_ICE_SERVERS,  /* "ice_servers": renewed TURN credentials */
   SKY_MSG_TYPE_COUNT
 } sky_msg_type;
 
@@ -85,6 +87,9 @@ typedef enum sky_error_code {
   SKY_ERR_UNKNOWN_PEER,        /* target is not in your room */
   SKY_ERR_SERVER_FULL,         /* fatal: connection cap reached */
   SKY_ERR_INTERNAL,
+  SKY_ERR_INVALID_CREDENTIALS, /* fatal: hello.credentials missing, malformed or forged (SkylinkJS 4004) */
+  SKY_ERR_CREDENTIALS_EXPIRED, /* fatal: the credentials' window is over or not begun (SkylinkJS oldTimeStamp) */
+  SKY_ERR_ROOM_NOT_ALLOWED,    /* join of a room other than the credentials' room (SkylinkJS 4005) */
   SKY_ERR_CODE_COUNT
 } sky_error_code;
 
@@ -123,10 +128,24 @@ typedef struct sky_msg {
     /* resume: the last token the server gave this client, "" for a new session */
     /* user_data: heap JSON, NULL when absent; a resuming client sends it so the
      * room sees no interim "{}" */
-    struct { uint32_t version; char app_key[SKY_APP_KEY_MAX + 1]; char resume[SKY_TOKEN_MAX + 1]; char *user_data; } hello;
+    /* room, cred_*: SkylinkJS credentials for an app key that has a secret:
+     * credentials = encodeURIComponent(base64(HMAC-SHA1(secret,
+     * room + "_" + cred_duration + "_" + cred_start))); cred_duration is the
+     * decimal text of the hours exactly as the HMAC used it, cred_start ISO-8601 */
+    struct {
+      uint32_t version;
+      char app_key[SKY_APP_KEY_MAX + 1];
+      char resume[SKY_TOKEN_MAX + 1];
+      char *user_data;
+      char room[SKY_ROOM_MAX + 1];
+      char cred_start[SKY_CRED_FIELD_MAX + 1];
+      char cred_duration[SKY_CRED_FIELD_MAX + 1];
+      char credentials[SKY_TOKEN_MAX + 1];
+    } hello;
     /* resumed: hello.resume was accepted, peer_id is the old id; a joined for
      * the token's room follows when it named one */
-    struct { uint32_t version; char peer_id[SKY_PEER_ID_LEN + 1]; sky_limits limits; bool resumed; } welcome;
+    /* ice_servers: heap JSON array of RTCIceServer (TURN REST credentials), NULL when none */
+    struct { uint32_t version; char peer_id[SKY_PEER_ID_LEN + 1]; sky_limits limits; bool resumed; char *ice_servers; } welcome;
     /* user_data: heap JSON; NULL when absent, meaning "keep what update stored" */
     struct { char room[SKY_ROOM_MAX + 1]; char *user_data; } join;
     struct { char *user_data; /* heap, JSON */ } update;
@@ -164,6 +183,7 @@ typedef struct sky_msg {
     struct { sky_leave_reason reason; } bye;
     /* token: opaque, to send as hello.resume; expires: unix seconds (informative) */
     struct { char token[SKY_TOKEN_MAX + 1]; uint32_t expires; } token;
+    struct { char *ice_servers; /* heap, JSON array */ } ice_servers;
   } u;
 } sky_msg;
 

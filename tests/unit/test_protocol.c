@@ -37,6 +37,12 @@ static void sample(sky_msg_type type, int variant, sky_msg *m) {
       strcpy(m->u.hello.app_key, variant ? "Your API key" : "k");
       if (variant) strcpy(m->u.hello.resume, "0123abcd.1767225600.cm9vbQ.c2ln-_");
       if (variant) m->u.hello.user_data = dup_text("{\"name\":\"Ann\"}");
+      if (variant) {
+        strcpy(m->u.hello.room, "lobby");
+        strcpy(m->u.hello.cred_start, "2026-11-29T21:00:00.000Z");
+        strcpy(m->u.hello.cred_duration, "0.5");
+        strcpy(m->u.hello.credentials, "abc%2Bdef%3D");
+      }
       break;
     case SKY_MSG_WELCOME:
       m->u.welcome.version = 1;
@@ -44,6 +50,7 @@ static void sample(sky_msg_type type, int variant, sky_msg *m) {
       sky_limits_default(&m->u.welcome.limits);
       m->u.welcome.limits.max_frame_bytes = variant ? UINT32_MAX : 1;
       m->u.welcome.resumed = variant;
+      if (variant) m->u.welcome.ice_servers = dup_text("[{\"urls\":\"turn:h:3478?transport=udp\",\"username\":\"1:a\",\"credential\":\"x\"}]");
       break;
     case SKY_MSG_JOIN:
       strcpy(m->u.join.room, variant ? "a" : "Lobby 1_.:@-x");
@@ -100,6 +107,7 @@ static void sample(sky_msg_type type, int variant, sky_msg *m) {
       m->u.error.fatal = variant;
       break;
     case SKY_MSG_BYE: m->u.bye.reason = variant ? SKY_LEAVE_KICKED : SKY_LEAVE_SHUTDOWN; break;
+    case SKY_MSG_ICE_SERVERS: m->u.ice_servers.ice_servers = dup_text(variant ? "[]" : "[{\"urls\":[\"stun:h\"]}]"); break;
     case SKY_MSG_TOKEN:
       strcpy(m->u.token.token, variant ? "t" : "0123abcd.1767225600.cm9vbQ.c2ln-_");
       m->u.token.expires = variant ? UINT32_MAX : 0;
@@ -133,12 +141,17 @@ static void assert_msg_equal(const sky_msg *a, const sky_msg *b) {
       assert_string_equal(a->u.hello.app_key, b->u.hello.app_key);
       assert_string_equal(a->u.hello.resume, b->u.hello.resume);
       assert_text_equal(a->u.hello.user_data, b->u.hello.user_data);
+      assert_string_equal(a->u.hello.room, b->u.hello.room);
+      assert_string_equal(a->u.hello.cred_start, b->u.hello.cred_start);
+      assert_string_equal(a->u.hello.cred_duration, b->u.hello.cred_duration);
+      assert_string_equal(a->u.hello.credentials, b->u.hello.credentials);
       break;
     case SKY_MSG_WELCOME:
       assert_int_equal(a->u.welcome.version, b->u.welcome.version);
       assert_string_equal(a->u.welcome.peer_id, b->u.welcome.peer_id);
       assert_memory_equal(&a->u.welcome.limits, &b->u.welcome.limits, sizeof(sky_limits));
       assert_int_equal(a->u.welcome.resumed, b->u.welcome.resumed);
+      assert_text_equal(a->u.welcome.ice_servers, b->u.welcome.ice_servers);
       break;
     case SKY_MSG_JOIN:
       assert_string_equal(a->u.join.room, b->u.join.room);
@@ -190,6 +203,7 @@ static void assert_msg_equal(const sky_msg *a, const sky_msg *b) {
       assert_int_equal(a->u.error.fatal, b->u.error.fatal);
       break;
     case SKY_MSG_BYE: assert_int_equal(a->u.bye.reason, b->u.bye.reason); break;
+    case SKY_MSG_ICE_SERVERS: assert_text_equal(a->u.ice_servers.ice_servers, b->u.ice_servers.ice_servers); break;
     case SKY_MSG_TOKEN:
       assert_string_equal(a->u.token.token, b->u.token.token);
       assert_int_equal(a->u.token.expires, b->u.token.expires);
