@@ -275,8 +275,8 @@ sky_client *sky_client_new(const sky_client_ops *ops, void *user) {
   c->user = user;
   c->next_pc = 1;
   c->user_data = sky_strdup("{}");
-  c->ice_json = sky_strdup("{\"iceServers\":[]}");
-  if (!c->user_data || !c->ice_json) {
+  bool ice_ok = sky_ice_prefs_init(&c->ice);
+  if (!c->user_data || !ice_ok) {
     sky_client_free(c);
     return NULL;
   }
@@ -303,30 +303,15 @@ void sky_client_free(sky_client *c) {
   if (c->timer_at_ms && c->ops.set_timer) c->ops.set_timer(c->user, 0);
   sky__textq_clear(&c->events);
   free(c->user_data);
-  free(c->ice_json);
+  sky_ice_prefs_clear(&c->ice);
   free(c);
 }
 
 int sky_client_init(sky_client *c, const char *url, const char *app_key, const char *ice_servers_json) {
   if (!c || !url || !*url || !app_key || strlen(app_key) > SKY_APP_KEY_MAX) return SKY_E_ARG;
   if (c->state != SKY_ROOM_IDLE && c->state != SKY_ROOM_ERROR) return SKY_E_STATE;
-  if (ice_servers_json) {
-    char *servers = sky_json_compact(ice_servers_json, strlen(ice_servers_json), 4);
-    if (!servers || servers[0] != '[') {
-      free(servers);
-      return SKY_E_ARG;
-    }
-    size_t n = strlen(servers) + 32;
-    char *cfg = malloc(n);
-    if (!cfg) {
-      free(servers);
-      return SKY_E_NOMEM;
-    }
-    snprintf(cfg, n, "{\"iceServers\":%s}", servers);
-    free(servers);
-    free(c->ice_json);
-    c->ice_json = cfg;
-  }
+  /* the app's servers; the options given before (set_ice_options) stay */
+  if (ice_servers_json && !sky_ice_prefs_set_app(&c->ice, ice_servers_json)) return SKY_E_ARG;
   sky__enter(c);
   c->closing = false;
   reset_connection(c);
@@ -364,6 +349,11 @@ void sky_client_close(sky_client *c) {
 }
 
 /* ---- API --------------------------------------------------------------- */
+
+int sky_client_set_ice_options(sky_client *c, const char *options_json) {
+  if (!c || !options_json) return SKY_E_ARG;
+  return sky_ice_prefs_set_options(&c->ice, options_json) ? SKY_OK : SKY_E_ARG;
+}
 
 int sky_client_set_user_data(sky_client *c, const char *json) {
   if (!c || !json) return SKY_E_ARG;
@@ -635,7 +625,28 @@ void sky_client_on_socket_open(sky_client *c) {
 /* Refusals that retrying cannot fix. */
 static bool retryable(const char *code) {
   return strcmp(code, "bad_app_key") != 0 && strcmp(code, "origin_not_allowed") != 0 &&
-         strcmp(code, "unsupported_version") != 0;
+         strcmp(code, "unsupported_version") != 0 && strcmp(code, "invalid_credentials") != 0 &&
+         strcmp(code, "credentials_expired") != 0;
+}
+
+/* SkylinkJS's systemAction reasons for the refusals it names. */
+static const char *reject_reason(sky_error_code code) {
+  switch (code) {
+  case SKY_ERR_ROOM_LOCKED: return "locked";
+  case SKY_ERR_ROOM_FULL: return "roomfull";
+  case SKY_ERR_INVALID_CREDENTIALS: return "credentialError";
+  case SKY_ERR_CREDENTIALS_EXPIRED: return "oldTimeStamp";
+  case SKY_ERR_ROOM_NOT_ALLOWED: return "roomNotAllowed";
+  default: return NULL;
+  }
+}
+
+static void emit_reject(sky_client *c, sky_error_code code, const char *text) {
+  cJSON *args = cJSON_CreateArray();
+  cJSON_AddItemToArray(args, cJSON_CreateString("reject"));
+  cJSON_AddItemToArray(args, cJSON_CreateString(text));
+  cJSON_AddItemToArray(args, cJSON_CreateString(reject_reason(code)));
+  sky__emit(c, "systemAction", args);
 }
 
 static void lost_connection(sky_client *c, const char *code, const char *text) {
@@ -749,6 +760,7 @@ static void on_error(sky_client *c, const sky_msg *m) {
   const char *text = m->u.error.text[0] ? m->u.error.text : code;
   if (m->u.error.fatal) {
     bool retry = c->session.ever_welcomed && retryable(code);
+    if (reject_reason(m->u.error.code)) emit_reject(c, m->u.error.code, text);
     lost_connection(c, code, text);
     if (!retry && c->ops.socket_close) c->ops.socket_close(c->user);
     return;
@@ -764,12 +776,7 @@ static void on_error(sky_client *c, const sky_msg *m) {
   }
   if (c->state == SKY_ROOM_JOINING && m->ref[0] == 'j') {
     c->state = SKY_ROOM_AUTHENTICATED;
-    if (m->u.error.code == SKY_ERR_ROOM_LOCKED || m->u.error.code == SKY_ERR_ROOM_FULL) {
-      cJSON *args = cJSON_CreateArray();
-      cJSON_AddItemToArray(args, cJSON_CreateString("reject"));
-      cJSON_AddItemToArray(args, cJSON_CreateString(text));
-      sky__emit(c, "systemAction", args);
-    }
+    if (reject_reason(m->u.error.code)) emit_reject(c, m->u.error.code, text);
     sky__emit_done(c, "_join", code, text, NULL);
     if (c->join_pending) sky__send_join(c, c->pending_room);
     return;
@@ -864,6 +871,7 @@ void sky_client_on_socket_text(sky_client *c, const char *data, size_t len) {
     break;
   }
   case SKY_MSG_TOKEN: sky__session_on_token(c, &m); break;
+  case SKY_MSG_ICE_SERVERS: sky_ice_prefs_set_server(&c->ice, m.u.ice_servers.ice_servers); break;
   case SKY_MSG_OFFER: sky__peer_on_offer(c, &m); break;
   case SKY_MSG_ANSWER: sky__peer_on_answer(c, &m); break;
   case SKY_MSG_CANDIDATE: sky__peer_on_candidate(c, &m); break;

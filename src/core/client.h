@@ -127,6 +127,7 @@ typedef struct sky_client_ops {
 #define SKY_PEER_SILENCE_MS 4500       /* nothing from a peer this long: it is gone */
 #define SKY_SERVER_GONE_GRACE_MS 1500  /* server says gone, channel open: wait this */
 #define SKY_CHANNEL_LOST_GRACE_MS 1500 /* channel closed: a fresh offer may follow */
+#define SKY_CONNECT_TIMEOUT_MS 6000    /* a connection not open by then is retried (relay-only) */
 #define SKY_REJOIN_RETRY_MS 3000       /* a lost peer still in the room: offer again this often */
 #define SKY_REJOIN_WINDOW_MS 60000     /* ... for this long */
 #define SKY_DRAIN_QUIET_MS 250         /* before a fresh connection: old channel idle this long */
@@ -154,6 +155,14 @@ int sky_client_init(sky_client *c, const char *url, const char *app_key, const c
 int sky_client_set_user_data(sky_client *c, const char *json);
 /* Own user data as compact JSON ("{}" when never set). Borrowed. */
 const char *sky_client_user_data(const sky_client *c);
+/* SkylinkJS's ICE options and the app's servers, a JSON object (ice_config.h):
+ * {iceServers, enableTURNServer, enableSTUNServer, forceTURN,
+ *  TURNServerTransport, filterCandidatesType, iceServer}. Applies to
+ * connections made from now on. SKY_E_ARG when a field has the wrong type. */
+int sky_client_set_ice_options(sky_client *c, const char *options_json);
+/* SkylinkJS credentials for the next init (NULL room: none): sent in hello. */
+int sky_client_set_credentials(sky_client *c, const char *room, const char *start, const char *duration,
+                               const char *credentials);
 /* Joins room (NULL: the default room given to sky_client_set_default_room).
  * Before welcome: remembered and sent on welcome. In a room: leaves first. */
 int sky_client_join(sky_client *c, const char *room);

@@ -6,6 +6,7 @@
 
 #include "client.h"
 #include "dc_frame.h"
+#include "ice_config.h"
 #include "protocol.h"
 
 struct cJSON;
@@ -46,6 +47,8 @@ typedef struct sky_peer {
   bool channel_open;
   bool offerer;         /* we made the offer this connection was negotiated with */
   unsigned restarts;    /* connections thrown away after a failed handshake */
+  bool relay_only;      /* this connection gathers relay candidates only */
+  uint64_t pc_started_ms; /* when this connection's negotiation began */
   /* liveness (liveness.c) */
   uint64_t last_rx_ms;    /* anything received on the channel */
   uint64_t last_tx_ms;    /* anything sent on the channel */
@@ -99,6 +102,11 @@ typedef struct sky_session {
   uint64_t last_rx_ms;   /* last frame from the server on this socket */
   uint64_t last_ping_ms;
   uint32_t rng;          /* xorshift state for the backoff jitter */
+  /* SkylinkJS credentials sent in every hello (room[0] == 0: none) */
+  char cred_room[SKY_ROOM_MAX + 1];
+  char cred_start[SKY_CRED_FIELD_MAX + 1];
+  char cred_duration[SKY_CRED_FIELD_MAX + 1];
+  char credentials[SKY_TOKEN_MAX + 1];
 } sky_session;
 
 struct sky_client {
@@ -116,7 +124,7 @@ struct sky_client {
   bool leave_pending;      /* leave wanted once the join in flight completes */
   bool locked;
   char *user_data;         /* compact JSON, never NULL */
-  char *ice_json;          /* {"iceServers":[...]} */
+  sky_ice_prefs ice;       /* servers and SkylinkJS's ICE options (ice_config.h) */
   sky_limits limits;
   sky_textq outbox;        /* signaling frames waiting for the socket */
   sky_textq events;        /* events waiting for the outermost call to return */
@@ -199,6 +207,9 @@ int sky__peer_send_chat(sky_client *c, sky_peer *p, const char *content_json, bo
 void sky__peer_flush_all(sky_client *c);
 /* Starts an ICE restart offer on p's connection (signaling must be up). */
 bool sky__peer_restart_ice(sky_client *c, sky_peer *p);
+/* The offerer's answer to a connection that did not come up: a fresh one,
+ * relay-only when a TURN server is known; bounded, then the peer is dropped. */
+void sky__peer_retry(sky_client *c, sky_peer *p);
 /* Reports p left (as a drop would) but keeps it, hidden, to connect again. */
 void sky__peer_hide(sky_client *c, sky_peer *p);
 /* A visible peer of the room (not hidden), or NULL. */

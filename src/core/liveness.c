@@ -124,7 +124,12 @@ static void check_peer(sky_client *c, sky_peer *p, uint64_t now) {
     sky__peer_drain_check(c, p, now); /* may replace the connection */
     return;
   }
-  if (!p->channel_open) return;
+  if (!p->channel_open) {
+    /* Not up in time: the offerer tries again (relay only, if it can). */
+    if (p->pc && p->offerer && !p->channel_lost_ms && sky__elapsed(now, p->pc_started_ms) >= SKY_CONNECT_TIMEOUT_MS)
+      sky__peer_retry(c, p);
+    return;
+  }
   if (sky__elapsed(now, p->last_rx_ms) >= SKY_PEER_SILENCE_MS) {
     sky__peer_hide(c, p); /* vanished, or its path broke: see rejoin() */
     return;

@@ -66,7 +66,11 @@ sky_peer *sky__peer_add(sky_client *c, const char *id, const char *user_data) {
 static bool ensure_pc(sky_client *c, sky_peer *p) {
   if (p->pc) return true;
   int pc = c->next_pc++;
-  if (c->ops.pc_create(c->user, pc, c->ice_json) != 0) return false;
+  char *cfg = sky_ice_config_build(&c->ice, p->relay_only); /* owner: here */
+  int rc = cfg ? c->ops.pc_create(c->user, pc, cfg) : -1;
+  free(cfg);
+  if (rc != 0) return false;
+  p->pc_started_ms = sky__now(c);
   p->pc = pc;
   HASH_ADD(hh_pc, c->peers_by_pc, pc, sizeof p->pc, p);
   emit_state(c, "dataChannelState", "connecting", p->id);
@@ -195,7 +199,10 @@ bool sky__peer_restart_ice(sky_client *c, sky_peer *p) {
   return true;
 }
 
-/* The offerer's answer to a failed handshake: a fresh connection, bounded. */
+/* The offerer's answer to a failed handshake: a fresh connection, bounded.
+ * After the first failure, relay only when a TURN server is known: behind two
+ * NATs, a path through all candidates may never form (or form and then drop),
+ * the relay does. */
 static void restart(sky_client *c, sky_peer *p) {
   if (p->hidden) { /* the rejoin attempts are paced by liveness.c */
     reset_pc(c, p);
@@ -206,8 +213,11 @@ static void restart(sky_client *c, sky_peer *p) {
     return;
   }
   reset_pc(c, p);
+  p->relay_only = sky_ice_prefs_has_turn(&c->ice);
   start_offer(c, p);
 }
+
+void sky__peer_retry(sky_client *c, sky_peer *p) { restart(c, p); }
 
 bool sky__peer_start_offer(sky_client *c, sky_peer *p) { return start_offer(c, p); }
 
@@ -259,6 +269,7 @@ void sky__peer_on_offer(sky_client *c, const sky_msg *m) {
       return;
     }
     reset_pc(c, p);
+    p->relay_only = sky_ice_prefs_has_turn(&c->ice); /* the offerer went relay-only too */
   }
   bool collision = p->making_offer || p->sig != SIG_STABLE;
   p->ignore_offer = !p->polite && collision;
@@ -294,6 +305,7 @@ void sky__peer_on_candidate(sky_client *c, const sky_msg *m) {
   if (!p || !m->u.candidate.candidate) return;
   if (p->ignore_offer) return; /* belongs to the offer we ignored */
   const char *text = m->u.candidate.candidate;
+  if (!sky_ice_candidate_allowed(&c->ice, text, false)) return; /* filterCandidatesType */
   if (p->pc && p->remote_set) {
     c->ops.pc_add_candidate(c->user, p->pc, text, m->u.candidate.sdp_mid, m->u.candidate.sdp_mline_index);
     return;
@@ -366,14 +378,15 @@ void sky_client_on_ice_candidate(sky_client *c, int pc, const char *candidate, s
   if (!c) return;
   sky_peer *p = peer_by_pc(c, pc);
   if (!p || len > SKY_CANDIDATE_MAX) return;
+  char text[SKY_CANDIDATE_MAX + 1];
+  if (candidate && len) memcpy(text, candidate, len);
+  text[candidate ? len : 0] = '\0';
+  if (!sky_ice_candidate_allowed(&c->ice, text, p->relay_only || c->ice.force_turn)) return;
   sky__enter(c);
   sky_msg m;
   memset(&m, 0, sizeof m);
   m.type = SKY_MSG_CANDIDATE;
   memcpy(m.u.candidate.to, p->id, sizeof m.u.candidate.to);
-  char text[SKY_CANDIDATE_MAX + 1];
-  if (candidate && len) memcpy(text, candidate, len);
-  text[candidate ? len : 0] = '\0';
   m.u.candidate.candidate = text; /* borrowed */
   if (sdp_mid) {
     size_t n = strlen(sdp_mid);

@@ -50,6 +50,12 @@ static bool open_socket(sky_client *c, uint64_t now) {
   memcpy(m.u.hello.app_key, s->app_key, sizeof m.u.hello.app_key);
   s->resuming = s->token[0] != '\0';
   s->resume_room = s->resuming && s->token_room;
+  if (s->cred_room[0]) {
+    memcpy(m.u.hello.room, s->cred_room, sizeof m.u.hello.room);
+    memcpy(m.u.hello.cred_start, s->cred_start, sizeof m.u.hello.cred_start);
+    memcpy(m.u.hello.cred_duration, s->cred_duration, sizeof m.u.hello.cred_duration);
+    memcpy(m.u.hello.credentials, s->credentials, sizeof m.u.hello.credentials);
+  }
   if (s->resuming) {
     memcpy(m.u.hello.resume, s->token, sizeof m.u.hello.resume);
     m.u.hello.user_data = c->user_data; /* borrowed: m is not cleared */
@@ -65,6 +71,25 @@ static bool open_socket(sky_client *c, uint64_t now) {
     return false;
   }
   return true;
+}
+
+int sky_client_set_credentials(sky_client *c, const char *room, const char *start, const char *duration,
+                               const char *credentials) {
+  if (!c) return SKY_E_ARG;
+  sky_session *s = &c->session;
+  if (!room) {
+    s->cred_room[0] = '\0';
+    return SKY_OK;
+  }
+  bool fits = start && duration && credentials && strlen(start) <= SKY_CRED_FIELD_MAX &&
+              strlen(duration) <= SKY_CRED_FIELD_MAX && strlen(credentials) <= SKY_TOKEN_MAX &&
+              *start && *duration && *credentials && sky_room_name_valid(room, strlen(room));
+  if (!fits) return SKY_E_ARG;
+  snprintf(s->cred_room, sizeof s->cred_room, "%s", room);
+  snprintf(s->cred_start, sizeof s->cred_start, "%s", start);
+  snprintf(s->cred_duration, sizeof s->cred_duration, "%s", duration);
+  snprintf(s->credentials, sizeof s->credentials, "%s", credentials);
+  return SKY_OK;
 }
 
 bool sky__session_start(sky_client *c, const char *url, const char *app_key) {
@@ -187,6 +212,8 @@ static void restarted(sky_client *c, const sky_msg *m) {
 
 bool sky__session_on_welcome(sky_client *c, const sky_msg *m) {
   sky_session *s = &c->session;
+  /* Fresh TURN credentials come with every welcome (NULL: the server has none). */
+  sky_ice_prefs_set_server(&c->ice, m->u.welcome.ice_servers);
   bool first = !s->ever_welcomed;
   s->state = SKY_SIG_UP;
   s->ever_welcomed = true;

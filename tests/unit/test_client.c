@@ -194,15 +194,15 @@ static void test_offerer_path_and_candidate_queue(void **state) {
   EXPECT(f, "send ", "\"candidate\"");
   /* their candidate before their answer is held */
   clear_lines(f);
-  feed_candidate(c, PEER_B, "candidate:early");
+  feed_candidate(c, PEER_B, "candidate:early 1 udp 1 10.0.0.2 9 typ host");
   assert_int_equal(count(f, "add_candidate", NULL), 0);
   feed_sdp(c, SKY_MSG_ANSWER, PEER_B, "v=0 theirs");
   EXPECT(f, "set_remote", "answer v=0 theirs");
   assert_int_equal(count(f, "add_candidate", NULL), 0); /* not until applied */
   sky_client_on_remote_description_set(c, pc, true);
-  EXPECT(f, "add_candidate", "candidate:early 0 0");
-  feed_candidate(c, PEER_B, "candidate:late");
-  EXPECT(f, "add_candidate", "candidate:late");
+  EXPECT(f, "add_candidate", "candidate:early 1 udp 1 10.0.0.2 9 typ host 0 0");
+  feed_candidate(c, PEER_B, "candidate:late 1 udp 1 10.0.0.3 9 typ srflx");
+  EXPECT(f, "add_candidate", "candidate:late 1 udp 1 10.0.0.3 9 typ srflx");
   /* a second (stale) answer is ignored */
   clear_lines(f);
   feed_sdp(c, SKY_MSG_ANSWER, PEER_B, "v=0 stale");
@@ -238,7 +238,7 @@ static void test_glare_impolite_ignores(void **state) {
   clear_lines(f);
   feed_sdp(c, SKY_MSG_OFFER, PEER_0, "v=0 theirs");
   assert_int_equal(count(f, "set_remote", NULL), 0);
-  feed_candidate(c, PEER_0, "candidate:of-ignored-offer");
+  feed_candidate(c, PEER_0, "candidate:of-ignored-offer 1 udp 1 10.0.0.4 9 typ host");
   assert_int_equal(count(f, "add_candidate", NULL), 0);
   /* our offer stands: their answer is applied */
   feed_sdp(c, SKY_MSG_ANSWER, PEER_0, "v=0 answer");
