@@ -73,8 +73,26 @@ export interface InitOptions {
    * own origin (required in node).
    */
   roomServer?: string;
-  /** STUN / TURN servers for every peer connection, as in RTCConfiguration. */
+  /** STUN / TURN servers for every peer connection, merged with the server's own (TURN REST credentials). */
   iceServers?: Array<{ urls: string | string[]; username?: string; credential?: string }>;
+  /** SkylinkJS: use TURN servers (default true). */
+  enableTURNServer?: boolean;
+  /** SkylinkJS: use STUN servers (default true). */
+  enableSTUNServer?: boolean;
+  /** SkylinkJS: relay-only connections from the start. */
+  forceTURN?: boolean;
+  /** SkylinkJS: "any" (default), "udp", "tcp", "none" (strip ?transport), "all" (both). */
+  TURNServerTransport?: 'any' | 'udp' | 'tcp' | 'none' | 'all';
+  /** SkylinkJS: which candidate types may be used (default all true), local and remote. */
+  filterCandidatesType?: { host?: boolean; srflx?: boolean; relay?: boolean };
+  /** SkylinkJS: replaces the server's ICE servers (the app's iceServers stay). */
+  iceServer?: { urls: string | string[]; username?: string; credential?: string } |
+    Array<{ urls: string | string[]; username?: string; credential?: string }>;
+  /**
+   * SkylinkJS credentials for an app key with a secret (made on the app's own
+   * server, never in the browser); needs defaultRoom, the room they were made for.
+   */
+  credentials?: { startDateTime: string; duration: number; credentials: string };
 }
 
 /** Options of `new Skyway(options)`. */
@@ -152,6 +170,16 @@ export interface SkywayEvents {
 
 export type SkywayEventName = keyof SkywayEvents;
 
+export interface CandidateInfo { candidateType: string; protocol: string; address: string | null; port: number | null }
+export interface ConnectionStatus {
+  listOfPeers: string[];
+  connectionStats: { [peerId: string]: {
+    connectionState: string | null;
+    iceConnectionState: string | null;
+    selectedCandidate: { local: CandidateInfo | null; remote: CandidateInfo | null } | null;
+  } | null };
+}
+
 export declare class Skyway {
   /** Starts loading the WebAssembly module; methods called before it has loaded wait for it. */
   constructor(options?: SkywayOptions);
@@ -212,6 +240,13 @@ export declare class Skyway {
    */
   refreshConnection(target?: string | string[] | null, iceRestart?: boolean,
     callback?: (error: Error | null, success: { listOfPeers: string[] } | null) => void): void;
+
+  /**
+   * Each connection's state and its selected candidate pair: which path is in use
+   * (candidateType "host", "srflx", "prflx" or "relay" on each side).
+   */
+  getConnectionStatus(target?: string | string[] | null,
+    callback?: (error: Error | null, result: ConnectionStatus | null) => void): Promise<ConnectionStatus>;
 
   /** Locks the room: nobody else can join until it is unlocked. Fires roomLock. */
   lockRoom(): void;

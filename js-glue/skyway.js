@@ -160,12 +160,28 @@ P.init = function(options, callback) {
   }
   var url = this._url = skySignalingUrl(server);
   var ice = JSON.stringify(o.iceServers || []);
+  // SkylinkJS's ICE options: C applies them (ice_config.c).
+  var iceOptions = {};
+  ['enableTURNServer', 'enableSTUNServer', 'forceTURN', 'TURNServerTransport', 'filterCandidatesType', 'iceServer']
+    .forEach(function(k) { if (o[k] !== undefined) iceOptions[k] = o[k]; });
+  iceOptions = JSON.stringify(iceOptions);
+  var cred = o.credentials;
+  if (cred != null && (typeof cred != 'object' || typeof cred.credentials != 'string' ||
+      typeof cred.startDateTime != 'string' || typeof cred.duration != 'number' && typeof cred.duration != 'string')) {
+    throw new TypeError('init(): credentials must be {startDateTime, duration, credentials}');
+  }
+  if (cred && !o.defaultRoom) throw new TypeError('init(): credentials need the defaultRoom they were made for');
   var room = o.defaultRoom ? String(o.defaultRoom) : key;
   var self = this;
   self._inited = true;
   self._initCb = typeof callback == 'function' ? callback : null;
   self._later(function() {
-    var rc = self._call('sky_init', url, key, ice, room);
+    var rc = self._call('sky_set_ice_options', iceOptions);
+    if (rc >= 0) {
+      rc = cred ? self._call('sky_set_credentials', room, cred.startDateTime, String(cred.duration), cred.credentials)
+        : self._call('sky_set_credentials', null, null, null, null);
+    }
+    if (rc >= 0) rc = self._call('sky_init', url, key, ice, room);
     if (rc < 0 && self._initCb) {
       self._initCb = null;
       self._safe(callback, [skyError('init_failed', 'skymesh: init failed'), null]);
@@ -281,6 +297,26 @@ P.refreshConnection = function(target, iceRestart, callback) {
     self._safe(callback, err ? [err, null] : [null, {listOfPeers: ids || Object.keys(self.getPeersInRoom())
       .filter(function(id) { return id != self._selfId(); })}]);
   } else if (err) throw err;
+};
+
+// getConnectionStatus([peerId | [ids]], [callback(error, {listOfPeers, connectionStats})]):
+// each connection's state and the selected candidate pair ({local, remote} with
+// candidateType host / srflx / prflx / relay): which path is in use. Also
+// returns a Promise of the same result.
+P.getConnectionStatus = function(target, callback) {
+  if (typeof target == 'function') { callback = target; target = null; }
+  var self = this;
+  var ids = target == null ? Object.keys(self.getPeersInRoom()).filter(function(id) { return id != self._selfId(); })
+    : Array.isArray(target) ? target : [target];
+  var stats = {};
+  var done = Promise.all(ids.map(function(id) {
+    var h = self._m ? self._call('sky_peer_pc', String(id)) : 0;
+    return (h ? self._m.skyStats(h) : Promise.resolve(null)).then(function(s) { stats[id] = s; });
+  })).then(function() { return {listOfPeers: ids, connectionStats: stats}; });
+  if (typeof callback == 'function') {
+    done.then(function(r) { self._safe(callback, [null, r]); }, function(e) { self._safe(callback, [e, null]); });
+  }
+  return done;
 };
 
 P._selfId = function() { return this._m ? this._text('sky_self_id') : null; };

@@ -81,3 +81,31 @@ function skyStrings(strs, fn) {
   }
 }
 Module['skyStrings'] = skyStrings;
+
+// Read-only: the state and the selected candidate pair of handle h's
+// connection, from getStats (for getConnectionStatus). C keeps no copy: it is
+// a snapshot the app asked for.
+Module['skyStats'] = function(h) {
+  var e = skyPcs[h];
+  if (!e) return Promise.resolve(null);
+  var pc = e.pc, out = {connectionState: pc.connectionState || null,
+    iceConnectionState: pc.iceConnectionState || null, selectedCandidate: null};
+  if (!pc.getStats) return Promise.resolve(out);
+  return pc.getStats().then(function(report) {
+    var byId = {}, pair = null;
+    report.forEach(function(s) { byId[s.id] = s; });
+    report.forEach(function(s) {
+      if (s.type == 'transport' && s.selectedCandidatePairId) pair = byId[s.selectedCandidatePairId] || pair;
+    });
+    report.forEach(function(s) {
+      if (!pair && s.type == 'candidate-pair' && (s.selected || s.nominated) && s.state == 'succeeded') pair = s;
+    });
+    function cand(id) {
+      var c = byId[id];
+      return c ? {candidateType: c.candidateType, protocol: c.protocol, address: c.address || c.ip || null,
+        port: c.port == null ? null : c.port} : null;
+    }
+    if (pair) out.selectedCandidate = {local: cand(pair.localCandidateId), remote: cand(pair.remoteCandidateId)};
+    return out;
+  }, function() { return out; });
+};

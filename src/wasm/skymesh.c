@@ -219,6 +219,36 @@ EMSCRIPTEN_KEEPALIVE int sky_send_server(const char *content, int len, const cha
 
 EMSCRIPTEN_KEEPALIVE int sky_lock(int locked) { return sky_client_lock(client(), locked != 0); }
 
+/* SkylinkJS's ICE options as a JSON object (see ice_config.h). */
+EMSCRIPTEN_KEEPALIVE int sky_set_ice_options(const char *json, int len) {
+  char *j = copy(json, len);
+  int rc = j && client() ? sky_client_set_ice_options(g_client, j) : SKY_E_ARG;
+  free(j);
+  return rc;
+}
+
+/* SkylinkJS credentials for the next init; room NULL clears them. */
+EMSCRIPTEN_KEEPALIVE int sky_set_credentials(const char *room, int room_len, const char *start, int start_len,
+                                             const char *duration, int duration_len, const char *creds,
+                                             int creds_len) {
+  char *r = copy(room, room_len), *s = copy(start, start_len), *d = copy(duration, duration_len),
+       *k = copy(creds, creds_len);
+  int rc = client() ? sky_client_set_credentials(g_client, r, s, d, k) : SKY_E_NOMEM;
+  free(r);
+  free(s);
+  free(d);
+  free(k);
+  return rc;
+}
+
+/* The connection handle of a peer (0: none), for read-only stats in JS. */
+EMSCRIPTEN_KEEPALIVE int sky_peer_pc(const char *peer_id, int len) {
+  char *id = copy(peer_id, len);
+  int h = id && client() ? sky_client_peer_handle(g_client, id) : 0;
+  free(id);
+  return h;
+}
+
 /* targets: a JSON array of peer ids, or NULL for every peer. */
 EMSCRIPTEN_KEEPALIVE int sky_refresh(const char *targets, int targets_len, int ice_restart) {
   char *t = copy(targets, targets_len);

@@ -15,6 +15,10 @@ int sky_send_p2p(const char *content, int len, const char *targets, int targets_
 int sky_send_server(const char *content, int len, const char *target, int target_len);
 int sky_lock(int locked);
 int sky_refresh(const char *targets, int targets_len, int ice_restart);
+int sky_set_ice_options(const char *json, int len);
+int sky_set_credentials(const char *room, int room_len, const char *start, int start_len, const char *duration,
+                        int duration_len, const char *creds, int creds_len);
+int sky_peer_pc(const char *peer_id, int len);
 const char *sky_peer_info(const char *peer_id, int len);
 const char *sky_peers(void);
 const char *sky_self_id(void);
