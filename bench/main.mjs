@@ -23,6 +23,7 @@ const SECTIONS = [
   ['nodeWrtc', 'client-node.mjs', ['--stack', 'wrtc'], 300000, 0],
   ['chromium', 'chromium.mjs', [], 240000, 25000],
   ['server', 'server-load.mjs', [], 420000, 25000],
+  ['resilience', 'resilience.mjs', [], 150000, 32000],
 ];
 
 function runSection([name, script, extra, fullMs, quickMs]) {
@@ -76,6 +77,15 @@ async function main() {
     return;
   }
   const t0 = Date.now();
+  const jsonPath = QUICK ? path.join(WORK, 'results-quick.json') : path.join(BENCH, 'results.json');
+  const mdPath = QUICK ? path.join(WORK, 'RESULTS-quick.md') : path.join(BENCH, 'RESULTS.md');
+  // A full run with --only updates those sections in bench/results.json and keeps
+  // the others (and the header of the run that measured them), noting what was re-run.
+  let previous = null;
+  if (only && !QUICK) {
+    try { previous = JSON.parse(fs.readFileSync(jsonPath, 'utf8')); } catch {}
+    if (previous?.machine?.mode !== 'full') previous = null;
+  }
   const results = { machine: machine(), sections: {} };
   for (const s of SECTIONS) {
     const [name, , , , quickMs] = s;
@@ -86,11 +96,19 @@ async function main() {
     log(`== ${name} done in ${results.sections[name].seconds.toFixed(1)} s${results.sections[name].ok ? '' : `: ${results.sections[name].error}`}`);
   }
   results.machine.totalSeconds = (Date.now() - t0) / 1000;
-  const jsonPath = QUICK ? path.join(WORK, 'results-quick.json') : path.join(BENCH, 'results.json');
-  const mdPath = QUICK ? path.join(WORK, 'RESULTS-quick.md') : path.join(BENCH, 'RESULTS.md');
+  if (previous) {
+    const update = { sections: Object.keys(results.sections), date: results.machine.date, gitCommit: results.machine.gitCommit, seconds: results.machine.totalSeconds };
+    const merged = { machine: { ...previous.machine, updates: [...(previous.machine.updates || []).filter((u) => !u.sections.every((x) => update.sections.includes(x))), update] }, sections: {} };
+    for (const [name] of SECTIONS) {
+      if (results.sections[name]) merged.sections[name] = results.sections[name];
+      else if (previous.sections[name]) merged.sections[name] = previous.sections[name];
+    }
+    results.machine = merged.machine;
+    results.sections = merged.sections;
+  }
   fs.writeFileSync(jsonPath, JSON.stringify(results, null, 1) + '\n');
   fs.writeFileSync(mdPath, writeReport(results));
-  log(`wrote ${path.relative(ROOT, jsonPath)} and ${path.relative(ROOT, mdPath)} in ${results.machine.totalSeconds.toFixed(0)} s`);
+  log(`wrote ${path.relative(ROOT, jsonPath)} and ${path.relative(ROOT, mdPath)} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
 main().then(() => process.exit(0), (e) => { log(e.stack || e); process.exit(1); });

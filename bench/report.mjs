@@ -22,6 +22,10 @@ export function writeReport(R) {
     `${m.memoryGiB} GiB, Linux ${m.kernel}, node ${m.node}, ${m.chromium || 'no chromium'}, fd limit ${m.fdLimit}, commit ${m.gitCommit || '?'}; ` +
     `the whole run took ${Math.round(m.totalSeconds)} s. Raw numbers: \`bench/results.json\`. How to run and what each number means: \`bench/README.md\`.`);
   out.push('');
+  for (const u of m.updates || []) {
+    out.push(`Re-run since with \`bench/run --only ${u.sections.join(',')}\` on ${u.date.slice(0, 19).replace('T', ' ')} UTC, commit ${u.gitCommit || '?'} (${Math.round(u.seconds)} s): ${u.sections.join(', ')}; the other sections are from the run above.`);
+    out.push('');
+  }
   out.push('Numbers move with whatever else the machine runs: on 2 cores, run it on an otherwise idle machine.');
   out.push('');
   out.push('Figures are median (min–max) over the repetitions; a ratio is skymesh ÷ the other, taken repetition by repetition, then summarised. Loopback only.');
@@ -173,6 +177,44 @@ export function writeReport(R) {
     const errs = Object.entries(sv.servers || {}).flatMap(([k, v]) => (v.errors || []).map((e) => `${k} ${e}`));
     if (errs.length) out.push(`\nFailed runs: ${errs.join('; ')}`);
   } else out.push(sv?.error || 'not run');
+  out.push('');
+
+  // ---------- 6. resilience ----------
+  out.push('## 6. Resilience: server restart, frozen peer, cut signaling socket (node, node-datachannel)');
+  out.push('');
+  const rs = sec.resilience;
+  if (rs?.ok && rs.summary) {
+    const c = rs.config;
+    const { restart: r, vanish: v, reset: x } = rs.summary;
+    const secs = (ms) => `${fmt(ms / 1000, 1)} s`;
+    const chat = (k) => (k.total ? `${k.lost} lost, ${k.dup} duplicated of ${k.total.toLocaleString('en-US')}${k.refused ? ` (${k.refused} refused by the API)` : ''}` : 'n/a');
+    const yes = (b, n) => (n ? (b ? 'yes' : '**no**') : 'n/a');
+    const pjVanish = v.peerjs.of === 0 ? 'not measured'
+      : v.peerjs.none === v.peerjs.of ? `none within ${secs(v.peerjs.capMs)}`
+        : `${S(v.peerjs.ms, 1, 'ms')}${v.peerjs.none ? `; none within ${secs(v.peerjs.capMs)} in ${v.peerjs.none} of ${v.peerjs.of}` : ''}`;
+    out.push(table(['measure', 'skymesh', 'PeerJS 1.5.5 on peer 1.0.2', 'notes'], [
+      [`**server restart** (SIGKILL, ${secs(c.outageMs)} down, same port): server back → every peer reconnected`,
+        `${S(r.skymesh.resumedMs, 1, 'ms')} ('resumed')`, `${S(r.peerjs.openMs, 1, 'ms')} ('open' again)`,
+        `${c.peers} peers each; skymesh with the same \`--secret-file\`; PeerJS calls \`reconnect()\` at once on every 'disconnected'`],
+      ['… server relays chat again (every ordered pair got a `sendMessage`)', S(r.skymesh.relayMs, 1, 'ms'), 'n/a', `probes every ${c.probeEveryMs} ms; \`sendMessage\` accepted as soon as 'resumed': ${yes(r.skymesh.sendOkAtResumed, r.skymesh.resumedMs.n)}`],
+      ['… connection attempts per peer (outage + recovery)', S(r.skymesh.retries, 0), S(r.peerjs.attempts, 0),
+        `skymesh: the attempt that succeeded took ${S(r.skymesh.attemptToResumedMs, 1, 'ms')}; the rest is backoff`],
+      ['… same peer ids afterwards', yes(r.skymesh.sameIds, r.skymesh.resumedMs.n), yes(r.peerjs.sameIds, r.peerjs.openMs.n), `skymesh churn (peerJoined/peerLeft): ${r.skymesh.churn}`],
+      ['… p2p chat meanwhile', chat(r.skymesh.chat), chat(r.peerjs.chat), `every peer to every other every ${c.chatEveryMs} ms, from the kill to recovery`],
+      ['**frozen peer** (SIGSTOP): until both other peers report it gone', `${S(v.skymesh.ms, 1, 'ms')} (first of the two: ${S(v.skymesh.firstMs, 1, 'ms')})`, pjVanish,
+        `skymesh \`peerLeft\`; PeerJS DataConnection 'close'${v.peerjs.iceStates?.length ? ` (ICE states seen: ${v.peerjs.iceStates.join(', ')})` : ''}`],
+      [`**signaling socket reset** + ${secs(c.outageMs)} unreachable (proxy): reset → reconnected`, `${S(x.skymesh.resumedFromResetMs, 1, 'ms')} ('resumed')`, `${S(x.peerjs.openFromResetMs, 1, 'ms')} ('open')`, 'one peer of three behind the proxy'],
+      ['… path back → reconnected', S(x.skymesh.resumedFromBackMs, 1, 'ms'), S(x.peerjs.openFromBackMs, 1, 'ms'), `attempts: skymesh ${S(x.skymesh.retries, 0)}, PeerJS ${S(x.peerjs.attempts, 0)}`],
+      ['… reset → server-relayed chat with it again, both ways', S(x.skymesh.relayFromResetMs, 1, 'ms'), 'n/a', `skymesh churn: ${x.skymesh.churn}`],
+      ['… same peer ids afterwards', yes(x.skymesh.sameIds, x.skymesh.resumedFromResetMs.n), yes(x.peerjs.sameIds, x.peerjs.openFromResetMs.n), ''],
+      ['… p2p chat meanwhile', chat(x.skymesh.chat), chat(x.peerjs.chat), ''],
+    ]));
+    out.push('');
+    out.push(`${c.reps} repetition${c.reps === 1 ? '' : 's'} per figure, skymesh and PeerJS alternating which goes first. ` +
+      'skymesh reconnects by itself with backoff (250 ms × 2^(n-1), jittered to [0.5, 1]), so after an outage its time back is mostly the wait for its next attempt; ' +
+      'the PeerJS figure is an application retrying in a tight loop (hundreds of attempts a second per peer), the best case for that measure. ' +
+      'The PeerJS frozen peers are frozen together and watched while the skymesh repetitions run.' + (rs.partial ? ' **Partial: the section hit its time limit.**' : ''));
+  } else out.push(rs ? (rs.skipped || rs.error || 'failed') : 'not run');
   out.push('');
 
   const failed = Object.entries(sec).filter(([, v]) => !v.ok && !v.skipped);

@@ -38,18 +38,21 @@ function stopper(proc) {
   });
 }
 
-// Options: maxConnections, rate, burst, maxRooms, maxPeers. Resolves to
+// Options: maxConnections, rate, burst, maxRooms, maxPeers; port (default 0: a free
+// one; a fixed one to restart a server where its clients expect it) and secretFile
+// (--secret-file: servers sharing it resume each other's sessions). Resolves to
 // { kind, pid, port, wsUrl, httpUrl, stop }.
 export async function startSkymeshServer(opts = {}) {
   const bin = skymeshServerBinary();
   if (!bin) throw new Error('skymesh-server not built');
-  const args = ['--host', '127.0.0.1', '--port', '0',
+  const args = ['--host', '127.0.0.1', '--port', String(opts.port || 0),
     '--web', path.join(ROOT, 'web'), '--dist', path.join(ROOT, 'dist')];
   if (opts.maxConnections) args.push('--max-connections', String(opts.maxConnections));
   if (opts.rate) args.push('--rate', String(opts.rate));
   if (opts.burst) args.push('--burst', String(opts.burst));
   if (opts.maxRooms) args.push('--max-rooms', String(opts.maxRooms));
   if (opts.maxPeers) args.push('--max-peers', String(opts.maxPeers));
+  if (opts.secretFile) args.push('--secret-file', opts.secretFile);
   const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const m = await waitForLine(proc, /listening on (http:\/\/[^\s]+)/, 'skymesh-server', 10000);
   const port = Number(new URL(m[1]).port);
@@ -64,8 +67,11 @@ export async function startSkymeshServer(opts = {}) {
   };
 }
 
+// Options: maxConnections, port (default 0), aliveTimeoutMs (default 600000: the load
+// generator's idle peers send no heartbeat; 60000 is the `peer` package's own default).
 export async function startPeerjsServer(opts = {}) {
-  const proc = spawn(process.execPath, ['--expose-gc', path.join(BENCH, 'peerjs-server.mjs'), '0', String(opts.maxConnections || 20000)],
+  const proc = spawn(process.execPath, ['--expose-gc', path.join(BENCH, 'peerjs-server.mjs'), String(opts.port || 0),
+    String(opts.maxConnections || 20000), String(opts.aliveTimeoutMs || 600000)],
     { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const m = await waitForLine(proc, /listening on (\d+)/, 'peerjs-server', 10000);
   proc.stdout.resume(); proc.stderr.resume();
