@@ -148,6 +148,20 @@ function hook() {
   }
 }
 
+// For helpers that build namespaces of their own (nat.mjs): NETNS_PREFIX is
+// what every namespace name of this process starts with (so cleanupStale()
+// recognises theirs too), track(obj) has obj.destroy() (synchronous) run on
+// exit, signals and uncaught exceptions like a createNetwork()'s, and
+// untrack(obj) forgets it once destroyed.
+export const NETNS_PREFIX = PREFIX;
+export function track(obj) {
+  hook();
+  live.add(obj);
+}
+export function untrack(obj) {
+  live.delete(obj);
+}
+
 let counter = 0;
 
 // Makes a hub and n peer namespaces (see the top of this file). Synchronous:
