@@ -41,6 +41,13 @@ function Skyway(options) {
       return skyScriptUrl ? new URL(path, skyScriptUrl).href : prefix + path;
     }
   };
+  // node-datachannel's polyfill passes TURN credentials inside a URL that its
+  // native side splits at the first ':' (TURN REST usernames have one): it
+  // needs them URI-encoded. Other stacks built the same way can ask for it.
+  mod.encodeIceCredentials = o.encodeIceCredentials != null ? !!o.encodeIceCredentials : skyIsNode &&
+    typeof require == 'function' && (function() {
+      try { return require('node-datachannel/polyfill').RTCPeerConnection === mod.RTCPeerConnection; } catch (e) { return false; }
+    })();
   if (o.wasmBinary) mod.wasmBinary = o.wasmBinary;
   else if (skyIsNode && typeof __dirname == 'string') {
     // Node's fetch cannot load the .wasm by path under emscripten 3.1.6.

@@ -50,9 +50,16 @@
  * answerer make an offer of its own. */
 EM_JS(int, sky_js_pc_create, (int h, const char *cfg, int len), {
   var RTC = Module.RTCPeerConnection || (typeof RTCPeerConnection != "undefined" && RTCPeerConnection);
-  var pc;
+  var pc, config = JSON.parse(UTF8ToString(cfg, len));
+  /* libdatachannel reads TURN credentials from a URL (turn:user:pass@host) and
+   * splits the user at its first ':', which TURN REST usernames contain: such
+   * stacks get them URI-encoded (libdatachannel decodes them). */
+  if (Module.encodeIceCredentials) config.iceServers.forEach(function(s) {
+    if (s.username != null) s.username = encodeURIComponent(s.username);
+    if (s.credential != null) s.credential = encodeURIComponent(s.credential);
+  });
   try {
-    pc = new RTC(JSON.parse(UTF8ToString(cfg, len)));
+    pc = new RTC(config);
   } catch (err) {
     return -1;
   }
