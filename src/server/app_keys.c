@@ -1,9 +1,13 @@
 /* Application keys and their allowed origins. See app_keys.h. */
 #include "app_keys.h"
 
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "credentials.h"
+#include "hmac.h"
 
 #define SKY_ORIGIN_MAX 256
 
@@ -28,6 +32,8 @@ static void app_key_free(sky_app_key *k) {
   for (size_t i = 0; i < k->origin_count; i++) free(k->origins[i]);
   free(k->origins);
   free(k->key);
+  if (k->secret) OPENSSL_cleanse(k->secret, k->secret_len);
+  free(k->secret);
   memset(k, 0, sizeof(*k));
 }
 
@@ -97,6 +103,55 @@ bool sky_app_keys_add(sky_app_keys *keys, const char *arg, char *err, size_t err
 
 bool sky_app_keys_dev_mode(const sky_app_keys *keys) { return keys->count == 0; }
 
+const sky_app_key *sky_app_keys_find(const sky_app_keys *keys, const char *key) {
+  for (size_t i = 0; i < keys->count; i++)
+    if (strcmp(keys->items[i].key, key) == 0) return &keys->items[i];
+  return NULL;
+}
+
+bool sky_app_keys_load_secret(sky_app_keys *keys, const char *arg, bool add_missing, char *err, size_t err_len) {
+  const char *eq = strchr(arg, '=');
+  if (!eq || eq == arg || eq[1] == '\0') {
+    snprintf(err, err_len, "bad --app-secret-file '%s': expected KEY=PATH", arg);
+    return false;
+  }
+  char key[SKY_APP_KEY_MAX + 1];
+  size_t key_len = (size_t)(eq - arg);
+  if (!key_chars_valid(arg, key_len)) {
+    snprintf(err, err_len, "bad --app-secret-file '%s': the key is 1..%d printable ASCII characters without '=' or spaces",
+             arg, SKY_APP_KEY_MAX);
+    return false;
+  }
+  memcpy(key, arg, key_len);
+  key[key_len] = '\0';
+  if (!sky_app_keys_find(keys, key)) {
+    if (!add_missing) {
+      snprintf(err, err_len, "--app-secret-file %s: the key is not given with --app-key", key);
+      return false;
+    }
+    if (!sky_app_keys_add(keys, key, err, err_len)) return false;
+  }
+  sky_app_key *k = (sky_app_key *)sky_app_keys_find(keys, key);
+  if (k->secret) {
+    snprintf(err, err_len, "--app-secret-file %s given twice", key);
+    return false;
+  }
+  unsigned char *secret = malloc(SKY_CRED_SECRET_MAX); /* owner: k->secret */
+  if (!secret) {
+    snprintf(err, err_len, "out of memory");
+    return false;
+  }
+  size_t n = 0;
+  if (!sky_secret_file_read("--app-secret-file", eq + 1, SKY_CRED_SECRET_MIN, secret, SKY_CRED_SECRET_MAX, &n, err,
+                            err_len)) {
+    free(secret);
+    return false;
+  }
+  k->secret = secret;
+  k->secret_len = n;
+  return true;
+}
+
 static bool origin_allowed(const sky_app_key *k, const char *origin) {
   if (k->origin_count == 0) return true; /* key without origins: any page, any client */
   for (size_t i = 0; i < k->origin_count; i++) {
@@ -109,11 +164,9 @@ static bool origin_allowed(const sky_app_key *k, const char *origin) {
 
 sky_error_code sky_app_keys_check(const sky_app_keys *keys, const char *key, const char *origin) {
   if (sky_app_keys_dev_mode(keys)) return SKY_ERR_NONE;
-  for (size_t i = 0; i < keys->count; i++) {
-    if (strcmp(keys->items[i].key, key) == 0)
-      return origin_allowed(&keys->items[i], origin) ? SKY_ERR_NONE : SKY_ERR_ORIGIN_NOT_ALLOWED;
-  }
-  return SKY_ERR_BAD_APP_KEY;
+  const sky_app_key *k = sky_app_keys_find(keys, key);
+  if (!k) return SKY_ERR_BAD_APP_KEY;
+  return origin_allowed(k, origin) ? SKY_ERR_NONE : SKY_ERR_ORIGIN_NOT_ALLOWED;
 }
 
 void sky_app_keys_free(sky_app_keys *keys) {

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "credentials.h"
+
 void sky_config_init(sky_config *cfg) {
   memset(cfg, 0, sizeof(*cfg));
   cfg->host = SKY_DEFAULT_HOST;
@@ -22,11 +24,16 @@ void sky_config_init(sky_config *cfg) {
   cfg->max_queue_frames = SKY_DEFAULT_MAX_QUEUE_FRAMES;
   cfg->rx_buffer_bytes = SKY_DEFAULT_RX_BUFFER;
   cfg->resume_ttl_s = SKY_DEFAULT_RESUME_TTL_S;
+  sky_turn_init(&cfg->turn);
 }
 
 void sky_config_free(sky_config *cfg) {
   sky_app_keys_free(&cfg->keys);
   sky_resume_secret_wipe(&cfg->secret);
+  sky_turn_wipe(&cfg->turn);
+  free(cfg->app_secret_files);
+  cfg->app_secret_files = NULL;
+  cfg->app_secret_file_count = 0;
 }
 
 void sky_config_usage(FILE *out, const char *argv0) {
@@ -46,6 +53,14 @@ void sky_config_usage(FILE *out, const char *argv0) {
           "                         the comma-separated page origins (scheme://host[:port],\n"
           "                         or * for any). Repeatable. None = development mode:\n"
           "                         any key from any origin is accepted.\n"
+          "  --app-secret-file KEY=PATH  the shared secret of --app-key KEY (the file's\n"
+          "                         bytes, one trailing newline ignored, at least %d): the\n"
+          "                         key then needs SkylinkJS credentials bound to one room.\n"
+          "                         Repeatable, one per key\n"
+          "  --mint-credentials KEY ROOM HOURS [START]  print SkylinkJS credentials\n"
+          "                         {startDateTime, duration, credentials} for ROOM, from\n"
+          "                         START (ISO-8601, default now) for HOURS, signed with\n"
+          "                         --app-secret-file KEY=PATH, and exit\n"
           "  --max-frame BYTES      largest signaling frame a client may send (default %u)\n"
           "  --max-user-data BYTES  largest userData, as compact JSON (default %u)\n"
           "  --max-content BYTES    largest message content, as compact JSON (default %u)\n"
@@ -64,12 +79,20 @@ void sky_config_usage(FILE *out, const char *argv0) {
           "                         it accept each other's tokens, across restarts too.\n"
           "                         Default: a random key, so a restart gives new peer ids\n"
           "  --resume-ttl SECS      lifetime of a resume token, 10 to 86400 (default %u)\n"
+          "  --turn-uri URI         an ICE server handed to every peer (repeatable, up to %d):\n"
+          "                         stun:HOST[:PORT], turn:HOST[:PORT][?transport=udp|tcp],\n"
+          "                         turns:HOST[:PORT][?transport=udp|tcp]\n"
+          "  --turn-secret-file PATH  coturn's static-auth-secret (use-auth-secret): turn:\n"
+          "                         URIs get TURN REST credentials signed with it\n"
+          "  --turn-ttl SECS        lifetime of TURN credentials, %u to %u (default %u);\n"
+          "                         renewed when half of it is gone\n"
           "  -v, --verbose          more logging (repeat for more)\n"
           "  -h, --help             this text\n",
-          argv0, SKY_DEFAULT_HOST, SKY_DEFAULT_PORT, d.max_frame_bytes, d.max_user_data_bytes,
+          argv0, SKY_DEFAULT_HOST, SKY_DEFAULT_PORT, SKY_CRED_SECRET_MIN, d.max_frame_bytes, d.max_user_data_bytes,
           d.max_content_bytes, d.max_peers_per_room, SKY_DEFAULT_MAX_ROOMS, SKY_DEFAULT_MAX_CONNECTIONS,
           d.msgs_per_second, d.msgs_burst, d.ping_interval_ms, SKY_DEFAULT_HELLO_TIMEOUT_S,
-          SKY_DEFAULT_RX_BUFFER, SKY_SECRET_MIN, SKY_DEFAULT_RESUME_TTL_S);
+          SKY_DEFAULT_RX_BUFFER, SKY_SECRET_MIN, SKY_DEFAULT_RESUME_TTL_S, SKY_TURN_URIS_MAX, SKY_TURN_TTL_MIN,
+          SKY_TURN_TTL_MAX, SKY_TURN_TTL_DEFAULT);
 }
 
 static bool parse_u32(const char *name, const char *value, uint32_t min, uint32_t max, uint32_t *out) {
@@ -106,6 +129,7 @@ static const num_option num_options[] = {
     NUM_OPT("--hello-timeout", 1, 3600, hello_timeout_s),
     NUM_OPT("--rx-buffer", 128, 65536, rx_buffer_bytes),
     NUM_OPT("--resume-ttl", 10, 86400, resume_ttl_s),
+    NUM_OPT("--turn-ttl", SKY_TURN_TTL_MIN, SKY_TURN_TTL_MAX, turn.ttl_s),
 };
 
 static bool apply_option(sky_config *cfg, const char *name, const char *value) {
@@ -129,6 +153,20 @@ static bool apply_option(sky_config *cfg, const char *name, const char *value) {
     fprintf(stderr, "skymesh-server: %s\n", err);
     return false;
   }
+  if (strcmp(name, "--turn-uri") == 0) {
+    char err[512];
+    if (sky_turn_add_uri(&cfg->turn, value, err, sizeof(err))) return true;
+    fprintf(stderr, "skymesh-server: %s\n", err);
+    return false;
+  }
+  if (strcmp(name, "--turn-secret-file") == 0) { cfg->turn_secret_file = value; return true; } /* read once parsed */
+  if (strcmp(name, "--app-secret-file") == 0) { /* read once parsed: --app-key may come later */
+    const char **grown = realloc(cfg->app_secret_files, (cfg->app_secret_file_count + 1) * sizeof(*grown));
+    if (!grown) { fprintf(stderr, "skymesh-server: out of memory\n"); return false; }
+    cfg->app_secret_files = grown; /* owner: cfg, freed by sky_config_free */
+    cfg->app_secret_files[cfg->app_secret_file_count++] = value;
+    return true;
+  }
   for (size_t i = 0; i < sizeof(num_options) / sizeof(num_options[0]); i++) {
     const num_option *o = &num_options[i];
     if (strcmp(name, o->name) == 0)
@@ -144,6 +182,47 @@ static bool check_consistency(const sky_config *cfg) {
   if (l->max_user_data_bytes >= l->max_frame_bytes || l->max_content_bytes >= l->max_frame_bytes) {
     fprintf(stderr, "skymesh-server: --max-user-data and --max-content must be smaller than --max-frame (%u)\n",
             l->max_frame_bytes);
+    return false;
+  }
+  return true;
+}
+
+/* --app-secret-file KEY=PATH, once every --app-key is known. */
+static bool load_app_secrets(sky_config *cfg, bool minting) {
+  for (size_t i = 0; i < cfg->app_secret_file_count; i++) {
+    char err[768];
+    if (!sky_app_keys_load_secret(&cfg->keys, cfg->app_secret_files[i], minting, err, sizeof(err))) {
+      fprintf(stderr, "skymesh-server: %s\n", err);
+      return false;
+    }
+  }
+  return true;
+}
+
+/* --turn-secret-file, then the TURN options as a whole, then the iceServers
+ * list against --max-content (clients decode ice_servers with that bound). */
+static bool load_turn(sky_config *cfg) {
+  char err[768];
+  if (cfg->turn_secret_file && !sky_turn_load_secret(&cfg->turn, cfg->turn_secret_file, err, sizeof(err))) {
+    fprintf(stderr, "skymesh-server: %s\n", err);
+    return false;
+  }
+  if (!sky_turn_check(&cfg->turn, err, sizeof(err))) {
+    fprintf(stderr, "skymesh-server: %s\n", err);
+    return false;
+  }
+  if (!sky_turn_enabled(&cfg->turn)) return true;
+  /* the longest list: a 10-digit expiry and any peer id */
+  char *sample = sky_turn_ice_servers(&cfg->turn, "00000000000000000000000000000000", 4000000000u, NULL);
+  if (!sample) {
+    fprintf(stderr, "skymesh-server: cannot build the iceServers list\n");
+    return false;
+  }
+  size_t len = strlen(sample);
+  free(sample);
+  if (len > cfg->limits.max_content_bytes) {
+    fprintf(stderr, "skymesh-server: the iceServers list (%zu bytes) is longer than --max-content (%u)\n", len,
+            cfg->limits.max_content_bytes);
     return false;
   }
   return true;
@@ -174,6 +253,21 @@ sky_config_result sky_config_parse(sky_config *cfg, int argc, char **argv) {
       return SKY_CONFIG_HELP;
     }
     if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) { cfg->verbose++; continue; }
+    if (strcmp(arg, "--mint-credentials") == 0) {
+      /* KEY ROOM HOURS [START]: the words up to the next option */
+      const char *words[4] = {NULL, NULL, NULL, NULL};
+      int n = 0;
+      while (i + 1 < argc && n < 4 && strncmp(argv[i + 1], "--", 2) != 0) words[n++] = argv[++i];
+      if (n < 3) {
+        fprintf(stderr, "skymesh-server: --mint-credentials needs KEY ROOM HOURS [START]\n");
+        return SKY_CONFIG_ERROR;
+      }
+      cfg->mint_key = words[0];
+      cfg->mint_room = words[1];
+      cfg->mint_duration = words[2];
+      cfg->mint_start = words[3];
+      continue;
+    }
     if (strncmp(arg, "--", 2) != 0) {
       fprintf(stderr, "skymesh-server: unexpected argument '%s' (try --help)\n", arg);
       return SKY_CONFIG_ERROR;
@@ -197,6 +291,25 @@ sky_config_result sky_config_parse(sky_config *cfg, int argc, char **argv) {
     }
     if (!apply_option(cfg, name, value)) return SKY_CONFIG_ERROR;
   }
-  if (!check_consistency(cfg) || !load_secret(cfg)) return SKY_CONFIG_ERROR;
+  if (cfg->mint_key) return load_app_secrets(cfg, true) ? SKY_CONFIG_MINT : SKY_CONFIG_ERROR;
+  if (!check_consistency(cfg) || !load_app_secrets(cfg, false) || !load_turn(cfg) || !load_secret(cfg))
+    return SKY_CONFIG_ERROR;
   return SKY_CONFIG_OK;
+}
+
+int sky_config_mint(const sky_config *cfg) {
+  const sky_app_key *k = sky_app_keys_find(&cfg->keys, cfg->mint_key);
+  if (!k || !k->secret) {
+    fprintf(stderr, "skymesh-server: --mint-credentials %s needs --app-secret-file %s=PATH\n", cfg->mint_key,
+            cfg->mint_key);
+    return 2;
+  }
+  char json[512], err[256];
+  if (!sky_cred_mint_json(k->secret, k->secret_len, cfg->mint_room, cfg->mint_duration, cfg->mint_start,
+                          sky_cred_now_ms(), json, sizeof(json), err, sizeof(err))) {
+    fprintf(stderr, "skymesh-server: --mint-credentials: %s\n", err);
+    return 2;
+  }
+  printf("%s\n", json);
+  return 0;
 }

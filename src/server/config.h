@@ -9,6 +9,7 @@
 #include "app_keys.h"
 #include "protocol.h"
 #include "resume.h"
+#include "turn.h"
 
 /* Defaults that are not part of sky_limits (those come from sky_limits_default). */
 #define SKY_DEFAULT_HOST "127.0.0.1"
@@ -43,17 +44,28 @@ typedef struct sky_config {
   const char *secret_file;   /* argv, or NULL: a random secret */
   uint32_t resume_ttl_s;     /* lifetime of a resume token */
   sky_resume_secret secret;  /* signs resume tokens; loaded by sky_config_parse(), wiped by sky_config_free() */
+  sky_turn turn;             /* --turn-uri, --turn-secret-file, --turn-ttl; the secret wiped by sky_config_free() */
+  const char *turn_secret_file;   /* argv, or NULL */
+  const char **app_secret_files;  /* heap array (owned) of argv strings "KEY=PATH", read once parsed */
+  size_t app_secret_file_count;
+  /* --mint-credentials KEY ROOM HOURS [START]: argv strings, start NULL = now */
+  const char *mint_key, *mint_room, *mint_duration, *mint_start;
 } sky_config;
 
 typedef enum sky_config_result {
   SKY_CONFIG_OK = 0,
   SKY_CONFIG_HELP,  /* --help was given: usage printed, exit 0 */
-  SKY_CONFIG_ERROR  /* message printed to stderr, exit 2 */
+  SKY_CONFIG_ERROR, /* message printed to stderr, exit 2 */
+  SKY_CONFIG_MINT   /* --mint-credentials: print credentials (sky_config_mint), do not serve */
 } sky_config_result;
 
 void sky_config_init(sky_config *cfg);
 sky_config_result sky_config_parse(sky_config *cfg, int argc, char **argv);
 void sky_config_usage(FILE *out, const char *argv0);
 void sky_config_free(sky_config *cfg);
+
+/* The mint command, once sky_config_parse() returned SKY_CONFIG_MINT: prints
+ * the credentials JSON to stdout and returns 0, or a message to stderr and 2. */
+int sky_config_mint(const sky_config *cfg);
 
 #endif

@@ -10,6 +10,7 @@
 #include "dispatch.h"
 #include "resume_dispatch.h"
 #include "room.h"
+#include "turn_dispatch.h"
 
 /* A drained rx buffer bigger than this is released rather than kept, so
  * 10k idle sockets do not each pin a max-frame-sized buffer. */
@@ -40,12 +41,18 @@ static void capture_origin(sky_conn *c) {
  * (with a payload: lws 4.1 reports only non-empty pongs to us); one silent
  * for two intervals is dropped and its room told "timeout". Checked every
  * half interval, so a dead peer is gone within 2 to 2.5 intervals. The same
- * timer renews the resume token once it is half its lifetime old; it runs at
- * least every quarter lifetime, so a client never holds an expired token. */
+ * timer renews the resume token and the TURN credentials once they are half
+ * their lifetime old; it runs at least every quarter lifetime, so a client
+ * never holds expired ones. */
 static lws_usec_t keepalive_period_us(const sky_server *s) {
   lws_usec_t ping = (lws_usec_t)s->cfg->limits.ping_interval_ms * LWS_US_PER_MS / 2;
   lws_usec_t token = (lws_usec_t)s->cfg->resume_ttl_s * LWS_US_PER_SEC / 4;
-  return ping < token ? ping : token;
+  lws_usec_t period = ping < token ? ping : token;
+  if (sky_turn_enabled(&s->cfg->turn)) {
+    lws_usec_t turn = (lws_usec_t)s->cfg->turn.ttl_s * LWS_US_PER_SEC / 4;
+    if (turn < period) period = turn;
+  }
+  return period;
 }
 
 sky_conn *sky_conn_create(sky_server *s, struct lws *wsi) {
@@ -183,6 +190,7 @@ static void keepalive_check(sky_conn *c) {
   if (idle >= interval) queue_push(c, "skymesh", 7, LWS_WRITE_PING);
   if (c->authenticated && sky_now_ms() - c->token_ms >= (uint64_t)c->server->cfg->resume_ttl_s * 1000 / 2)
     sky_resume_send_token(c);
+  if (c->authenticated) sky_turn_renew_if_due(c);
   lws_set_timer_usecs(c->wsi, keepalive_period_us(c->server));
 }
 

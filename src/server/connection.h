@@ -41,6 +41,9 @@ struct sky_conn {
   char *user_data; /* heap (owned): compact JSON, "{}" until the peer sets some */
   char *app_key;   /* heap (owned) from welcome on: resume tokens are bound to it */
   uint64_t token_ms; /* sky_now_ms() when the last resume token was sent */
+  uint64_t turn_ms;  /* sky_now_ms() when the last TURN credentials were sent */
+  /* SkylinkJS credentials bind a connection to one room: "" = any room */
+  char bound_room[SKY_ROOM_MAX + 1];
   sky_room *room;  /* borrowed: the room this peer is in, or NULL */
   UT_hash_handle hh;      /* server->peers, keyed by peer_id */
   UT_hash_handle room_hh; /* room->members, keyed by peer_id */

@@ -8,9 +8,11 @@
 #include <string.h>
 
 #include "app_keys.h"
+#include "credentials.h"
 #include "peer_id.h"
 #include "resume_dispatch.h"
 #include "room.h"
+#include "turn_dispatch.h"
 
 static const sky_limits *limits_of(const sky_conn *c) { return &c->server->cfg->limits; }
 
@@ -28,6 +30,27 @@ static bool assign_peer_id(sky_conn *c) {
     HASH_FIND_STR(c->server->peers, c->peer_id, clash);
     if (!clash) return true; /* 2^-128 odds, but a clash would merge two peers */
   }
+  return false;
+}
+
+/* A key with a secret admits only SkylinkJS credentials (credentials.h),
+ * and binds the connection to their room. A key without one ignores them.
+ * False after sending the fatal error. */
+static bool check_credentials(sky_conn *c, const sky_msg *m) {
+  const sky_app_key *k = sky_app_keys_find(&c->server->cfg->keys, m->u.hello.app_key);
+  if (!k || !k->secret) return true;
+  sky_cred_claim claim = {m->u.hello.room, m->u.hello.cred_start, m->u.hello.cred_duration, m->u.hello.credentials};
+  int64_t now_ms = sky_cred_now_ms(), start_ms = 0, end_ms = 0;
+  sky_cred_verdict v = sky_cred_verify(k->secret, k->secret_len, &claim, now_ms, &end_ms);
+  if (v == SKY_CRED_OK) {
+    memcpy(c->bound_room, m->u.hello.room, sizeof(c->bound_room));
+    return true;
+  }
+  if (v == SKY_CRED_NOT_YET) sky_cred_parse_start(m->u.hello.cred_start, &start_ms);
+  char why[SKY_ERROR_TEXT_MAX + 1];
+  sky_cred_describe(v, start_ms, end_ms, now_ms, why, sizeof(why));
+  if (c->server->cfg->verbose > 1) lwsl_user("hello: credentials refused: %s\n", why);
+  sky_conn_send_error(c, sky_cred_verdict_code(v), m->ref, true, "%s", why);
   return false;
 }
 
@@ -55,6 +78,7 @@ static void on_hello(sky_conn *c, sky_msg *m) {
                         c->origin_too_long ? "(too long)" : c->origin ? c->origin : "(none)");
     return;
   }
+  if (!check_credentials(c, m)) return;
   size_t key_len = strlen(m->u.hello.app_key);
   free(c->app_key); /* NULL: only one hello gets this far */
   c->app_key = malloc(key_len + 1); /* owner: c, freed in sky_conn_destroy */
@@ -66,7 +90,7 @@ static void on_hello(sky_conn *c, sky_msg *m) {
   /* A valid resume token gives back its peer id (and takes it from an older
    * socket still holding it); anything else is simply a new session. */
   sky_resume_claim claim;
-  bool resumed = sky_resume_take_over(c, m, &claim);
+  bool resumed = sky_resume_take_over(c, m, c->bound_room[0] ? c->bound_room : NULL, &claim);
   if (!resumed && !assign_peer_id(c)) {
     sky_conn_send_error(c, SKY_ERR_INTERNAL, m->ref, true, "no randomness for a peer id");
     return;
@@ -86,7 +110,9 @@ static void on_hello(sky_conn *c, sky_msg *m) {
   memcpy(w.u.welcome.peer_id, c->peer_id, sizeof(w.u.welcome.peer_id));
   w.u.welcome.limits = *limits_of(c);
   w.u.welcome.resumed = resumed;
+  w.u.welcome.ice_servers = sky_turn_ice_servers_for(c); /* owner: w, freed below; NULL without TURN */
   send_reply(c, &w, m);
+  free(w.u.welcome.ice_servers);
   if (resumed) sky_resume_restore_room(c, &claim); /* joined and token, or error and token */
   else sky_resume_send_token(c);
 }
@@ -154,6 +180,11 @@ static void on_join(sky_conn *c, sky_msg *m) {
   if (c->room) {
     sky_conn_send_error(c, SKY_ERR_ALREADY_IN_ROOM, m->ref, false, "already in room '%s': leave it first",
                         c->room->name);
+    return;
+  }
+  if (c->bound_room[0] && strcmp(m->u.join.room, c->bound_room) != 0) {
+    sky_conn_send_error(c, SKY_ERR_ROOM_NOT_ALLOWED, m->ref, false,
+                        "this connection's credentials are for room '%s' only", c->bound_room);
     return;
   }
   sky_error_code err = sky_room_join(c, m->u.join.room);

@@ -33,6 +33,11 @@ int main(int argc, char **argv) {
   case SKY_CONFIG_ERROR:
     sky_config_free(&cfg);
     return 2;
+  case SKY_CONFIG_MINT: {
+    int code = sky_config_mint(&cfg);
+    sky_config_free(&cfg);
+    return code;
+  }
   case SKY_CONFIG_OK:
     break;
   }

@@ -46,7 +46,7 @@ static void take_over(sky_conn *c, sky_conn *old, const char *room) {
   sky_conn_kill(old, SKY_LEAVE_DISCONNECTED);
 }
 
-bool sky_resume_take_over(sky_conn *c, const sky_msg *hello, sky_resume_claim *claim) {
+bool sky_resume_take_over(sky_conn *c, const sky_msg *hello, const char *bound_room, sky_resume_claim *claim) {
   const char *token = hello->u.hello.resume;
   if (!token[0]) return false;
   sky_server *s = c->server;
@@ -54,6 +54,11 @@ bool sky_resume_take_over(sky_conn *c, const sky_msg *hello, sky_resume_claim *c
       sky_resume_verify(&s->cfg->secret, hello->u.hello.app_key, token, strlen(token), sky_resume_now_s(), claim);
   if (v != SKY_RESUME_OK) {
     if (s->cfg->verbose > 1) lwsl_user("hello: resume token refused (%s): a new session\n", sky_resume_verdict_name(v));
+    return false;
+  }
+  if (bound_room && claim->room[0] && strcmp(claim->room, bound_room) != 0) {
+    /* Credentials for one room do not carry a session of another. */
+    if (s->cfg->verbose > 1) lwsl_user("hello: resume token for another room than the credentials': a new session\n");
     return false;
   }
   memcpy(c->peer_id, claim->peer_id, sizeof(c->peer_id));

@@ -22,8 +22,10 @@ void sky_resume_send_token(sky_conn *c);
  * the token's room, its place there, so the room sees no peer_left. (Had it
  * moved on to another room, that room is told peer_left "disconnected".)
  * Returns false, changing nothing, for no token or one that does not verify
- * (logged at -vv): the caller makes a new session. */
-bool sky_resume_take_over(sky_conn *c, const sky_msg *hello, sky_resume_claim *claim);
+ * (logged at -vv): the caller makes a new session. With bound_room (not
+ * NULL: the room SkylinkJS credentials allow), a token that names another
+ * room is refused the same way. */
+bool sky_resume_take_over(sky_conn *c, const sky_msg *hello, const char *bound_room, sky_resume_claim *claim);
 
 /* After the resumed welcome: puts c back into the token's room (a locked room
  * too; created again if it is gone) and sends joined (ref "resume") and a

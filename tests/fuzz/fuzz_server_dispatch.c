@@ -21,21 +21,30 @@
  *   - bookkeeping: conn_count equals the live connections, room_count the
  *     rooms, every room has 1..maxPeers members, every member points back at
  *     its room, no queue exceeds its bound;
+ *   - every iceServers list (welcome, ice_servers) carries TURN credentials for
+ *     a peer id it handed out that recompute from the TURN secret;
+ *   - a connection bound by SkylinkJS credentials is never in another room
+ *     (hellos for the key "cred" carry genuine, spoiled or no credentials);
  *   - after every socket is closed, no room and no connection is left. */
 #define _GNU_SOURCE /* for the server sources that want POSIX / GNU extras */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../src/server/app_keys.c"
 #include "../../src/server/config.c"
 #include "../../src/server/connection.c"
+#include "../../src/server/credentials.c"
 #include "../../src/server/dispatch.c"
+#include "../../src/server/hmac.c"
 #include "../../src/server/peer_id.c"
 #include "../../src/server/resume.c"
 #include "../../src/server/resume_dispatch.c"
 #include "../../src/server/room.c"
+#include "../../src/server/turn.c"
+#include "../../src/server/turn_dispatch.c"
 #include "../../src/server/ws.c"
 #include "fuzz_check.h"
 #include "fuzz_input.h"
@@ -159,10 +168,33 @@ static void check_token(const sky_msg *m) {
   const char *t = m->u.token.token;
   sky_resume_verdict v = sky_resume_verify(&CFG.secret, "key", t, strlen(t), 0, &claim);
   if (v != SKY_RESUME_OK) v = sky_resume_verify(&CFG.secret, "bound", t, strlen(t), 0, &claim);
+  if (v != SKY_RESUME_OK) v = sky_resume_verify(&CFG.secret, "cred", t, strlen(t), 0, &claim);
   CHECK(v == SKY_RESUME_OK);
   CHECK(claim.expires == m->u.token.expires);
   CHECK(known_id(claim.peer_id));
   memcpy(TOKENS[TOKEN_COUNT++ % 8], t, strlen(t) + 1);
+}
+
+#define FUZZ_TURN_SECRET "fuzz-turn-secret-0123456789"
+#define FUZZ_APP_SECRET "fuzz-app-secret-0123456789"
+
+/* An iceServers list: STUN without, TURN with a credential that recomputes,
+ * for a peer id the server handed out (peer_id, when given). */
+static void check_ice_servers(const char *json, const char *peer_id) {
+  cJSON *list = cJSON_Parse(json);
+  CHECK(cJSON_IsArray(list) && cJSON_GetArraySize(list) == 2);
+  cJSON *turn = cJSON_GetArrayItem(list, 1);
+  const char *user = cJSON_GetStringValue(cJSON_GetObjectItem(turn, "username"));
+  const char *cred = cJSON_GetStringValue(cJSON_GetObjectItem(turn, "credential"));
+  CHECK(user && cred && !cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "username"));
+  const char *colon = strchr(user, ':');
+  CHECK(colon && known_id(colon + 1));
+  if (peer_id) CHECK(strcmp(colon + 1, peer_id) == 0);
+  char want[SKY_SHA1_B64_LEN + 1];
+  CHECK(sky_turn_credential((const unsigned char *)FUZZ_TURN_SECRET, strlen(FUZZ_TURN_SECRET), user, want));
+  CHECK(strcmp(want, cred) == 0);
+  CHECK(!strstr(json, FUZZ_TURN_SECRET));
+  cJSON_Delete(list);
 }
 
 static void check_text(const char *text, size_t len) {
@@ -188,8 +220,11 @@ static void check_text(const char *text, size_t len) {
     for (size_t k = 0; k < WELCOMED_COUNT; k++) seen |= strcmp(WELCOMED[k], m.u.welcome.peer_id) == 0;
     CHECK(!seen || m.u.welcome.resumed);
     if (!seen && WELCOMED_COUNT < 64) memcpy(WELCOMED[WELCOMED_COUNT++], m.u.welcome.peer_id, SKY_PEER_ID_LEN + 1);
+    CHECK(m.u.welcome.ice_servers);
+    check_ice_servers(m.u.welcome.ice_servers, m.u.welcome.peer_id);
     break;
   }
+  case SKY_MSG_ICE_SERVERS: check_ice_servers(m.u.ice_servers.ice_servers, NULL); break;
   case SKY_MSG_TOKEN: check_token(&m); break;
   default:
     CHECK(m.type >= SKY_MSG_OFFER);
@@ -285,7 +320,24 @@ static size_t synth(in *i, char *out, size_t cap) {
   static const char *const rooms[] = {"r1", "r2", "r3", "r4", "r5", "bad room ", "r1"};
   const char *room = rooms[u8(i) % 7];
   char token[SKY_TOKEN_MAX + 1];
-  switch (u8(i) % 13) {
+  switch (u8(i) % 14) {
+  case 13: { /* a hello for the key with a secret: genuine, spoiled, for another room, or none */
+    char start[32], cred[SKY_SHA1_B64_LEN + 1];
+    CHECK(iso_of(sky_cred_now_ms() - 1000, start));
+    const char *for_room = u8(i) & 1 ? "r1" : "r2";
+    CHECK(sky_cred_compute((const unsigned char *)FUZZ_APP_SECRET, strlen(FUZZ_APP_SECRET), for_room, "1", start, cred));
+    uint8_t how = u8(i) % 5;
+    if (how == 1) cred[u8(i) % (SKY_SHA1_B64_LEN - 1)] ^= 1;
+    if (how == 4)
+      return (size_t)snprintf(out, cap, "{\"type\":\"hello\",\"v\":1,\"appKey\":\"cred\",\"ref\":\"%s\"}", ref);
+    const char *t = how == 3 ? resume_token(i, token) : "";
+    if (strchr(t, '"') || strchr(t, '\\')) t = "x";
+    return (size_t)snprintf(out, cap,
+                            "{\"type\":\"hello\",\"v\":1,\"appKey\":\"cred\",\"room\":\"%s\",\"credStart\":\"%s\","
+                            "\"credDuration\":\"1\",\"credentials\":\"%s\"%s%s%s,\"ref\":\"%s\"}",
+                            how == 2 ? (for_room[1] == '1' ? "r2" : "r1") : for_room, start, cred,
+                            t[0] ? ",\"resume\":\"" : "", t, t[0] ? "\"" : "", ref);
+  }
   case 0: return (size_t)snprintf(out, cap, "{\"type\":\"hello\",\"v\":1,\"appKey\":\"%s\",\"ref\":\"%s\"}",
                                   u8(i) & 1 ? "key" : "bound", ref);
   case 12: { /* a resume; the token's characters need no JSON escaping except these */
@@ -355,17 +407,41 @@ static void check_books(void) {
     CHECK(c->q_bytes <= CFG.max_queue_bytes);
     CHECK(c->q_frames <= CFG.max_queue_frames);
     if (c->room) CHECK(sky_room_member(c->room, c->peer_id) == c);
+    if (c->room && c->bound_room[0]) CHECK(strcmp(c->room->name, c->bound_room) == 0);
   }
+}
+
+/* The config's secret files, in a folder of their own: written before the
+ * config is parsed (which reads them) and removed right after. */
+static char FILE_DIR[] = "/tmp/skymesh-fuzz-dispatch-XXXXXX";
+static char FILE_PATHS[2][sizeof(FILE_DIR) + 32];
+
+static const char *fuzz_file(int k, const char *name, const char *text) {
+  if (k == 0) CHECK(mkdtemp(FILE_DIR));
+  snprintf(FILE_PATHS[k], sizeof(FILE_PATHS[k]), "%s/%s", FILE_DIR, name);
+  FILE *f = fopen(FILE_PATHS[k], "w");
+  CHECK(f && fputs(text, f) >= 0 && fclose(f) == 0);
+  return FILE_PATHS[k];
+}
+
+static void remove_files(void) {
+  for (int k = 0; k < 2; k++) unlink(FILE_PATHS[k]);
+  rmdir(FILE_DIR);
 }
 
 static void setup_config(void) {
   if (CFG_READY) return;
+  char app_secret[512];
+  snprintf(app_secret, sizeof(app_secret), "cred=%s", fuzz_file(0, "app.secret", FUZZ_APP_SECRET "\n"));
   char *argv[] = {"fuzz", "--max-peers", "3", "--max-rooms", "4", "--max-connections", "6", "--rate", "20",
                   "--burst", "10", "--ping-interval", "1000", "--hello-timeout", "2", "--app-key", "key",
                   "--app-key", "bound=http://a.example", "--max-frame", "4096", "--max-user-data", "512",
-                  "--max-content", "1024", NULL};
+                  "--max-content", "1024", "--app-key", "cred", "--app-secret-file", app_secret,
+                  "--turn-uri", "stun:127.0.0.1", "--turn-uri", "turn:127.0.0.1:3478?transport=udp",
+                  "--turn-secret-file", (char *)fuzz_file(1, "turn.secret", FUZZ_TURN_SECRET), "--turn-ttl", "60", NULL};
   sky_config_init(&CFG);
   CHECK(sky_config_parse(&CFG, (int)(sizeof argv / sizeof argv[0]) - 1, argv) == SKY_CONFIG_OK);
+  remove_files();
   CFG.max_queue_bytes = 6000; /* small, so slow readers get dropped */
   CFG.max_queue_frames = 24;
   CFG_READY = true;
