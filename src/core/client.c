@@ -21,6 +21,7 @@ bool sky__textq_push(sky_textq *q, const char *name, const char *data, size_t le
   if (!t) return false;
   t->next = NULL;
   t->name = NULL;
+  t->seq = 0;
   if (name && !(t->name = sky_strdup(name))) {
     free(t);
     return false;
@@ -34,6 +35,15 @@ bool sky__textq_push(sky_textq *q, const char *name, const char *data, size_t le
   q->count++;
   q->bytes += len;
   return true;
+}
+
+void sky__textq_append(sky_textq *q, sky_text *t) {
+  t->next = NULL;
+  if (q->tail) q->tail->next = t;
+  else q->head = t;
+  q->tail = t;
+  q->count++;
+  q->bytes += t->len;
 }
 
 sky_text *sky__textq_pop(sky_textq *q) {

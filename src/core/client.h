@@ -130,8 +130,8 @@ typedef struct sky_client_ops {
 #define SKY_CONNECT_TIMEOUT_MS 6000    /* a connection not open by then is retried (relay-only) */
 #define SKY_REJOIN_RETRY_MS 3000       /* a lost peer still in the room: offer again this often */
 #define SKY_REJOIN_WINDOW_MS 60000     /* ... for this long */
-#define SKY_DRAIN_QUIET_MS 250         /* before a fresh connection: old channel idle this long */
-#define SKY_DRAIN_MAX_MS 2000          /* ... but never waiting longer than this */
+#define SKY_PATH_SUSPECT_MS 2000       /* silent this long, TURN known, not relayed: go relay-only */
+#define SKY_PEER_UNACKED_MAX (4 * 1024 * 1024) /* bytes sent and not acknowledged before sending pauses */
 #define SKY_LIVENESS_TICK_MS 250       /* how often the above are checked */
 #define SKY_ICE_GRACE_MS 1000          /* ICE disconnected this long: impolite restarts */
 #define SKY_ICE_POLITE_GRACE_MS 3000   /* ... and the polite side this long */

@@ -15,6 +15,7 @@ struct cJSON;
 typedef struct sky_text {
   struct sky_text *next;
   char *name; /* events only */
+  uint32_t seq; /* data-channel frames: the chat's sequence number */
   size_t len;
   char data[]; /* NUL-terminated */
 } sky_text;
@@ -48,6 +49,7 @@ typedef struct sky_peer {
   bool offerer;         /* we made the offer this connection was negotiated with */
   unsigned restarts;    /* connections thrown away after a failed handshake */
   bool relay_only;      /* this connection gathers relay candidates only */
+  char remote_fp[128];  /* a=fingerprint of the remote description applied: a new one is a new connection */
   uint64_t pc_started_ms; /* when this connection's negotiation began */
   /* liveness (liveness.c) */
   uint64_t last_rx_ms;    /* anything received on the channel */
@@ -57,7 +59,6 @@ typedef struct sky_peer {
   uint64_t ice_bad_ms;    /* ICE disconnected/failed since; 0 = healthy */
   bool ice_failed;        /* ... and it was "failed", not only "disconnected" */
   bool restart_wanted;    /* an ICE restart waits for signaling / a stable state */
-  uint64_t draining_ms;   /* a fresh connection waits for the old channel to drain; 0 = no */
   bool restart_by_hand;   /* ... asked for by refreshConnection */
   bool ice_restarting;    /* our restart offer is out, not yet connected again */
   unsigned ice_restarts;  /* ICE restarts since the connection was last healthy */
@@ -71,6 +72,10 @@ typedef struct sky_peer {
   sky_cand *cands;      /* candidates waiting for the remote description */
   size_t cand_count;
   sky_textq outq;       /* frames waiting for the channel (open / drained) */
+  sky_textq sent;       /* frames sent but not acknowledged: sent again on a fresh connection */
+  uint32_t send_seq;    /* last chat sequence number given out */
+  uint32_t recv_seq;    /* last chat sequence number delivered to the app */
+  bool ack_due;         /* something arrived that we have not acknowledged yet */
   sky_dc_reasm reasm;
   UT_hash_handle hh;    /* by id */
   UT_hash_handle hh_pc; /* by pc handle */
@@ -159,6 +164,7 @@ void sky__arm_timer(sky_client *c);
 void sky__incoming(sky_client *c, const char *content, const char *from, const char *target,
                    bool is_private, bool data_channel);
 bool sky__textq_push(sky_textq *q, const char *name, const char *data, size_t len);
+void sky__textq_append(sky_textq *q, sky_text *t); /* takes t */
 sky_text *sky__textq_pop(sky_textq *q);
 void sky__textq_clear(sky_textq *q);
 
@@ -214,10 +220,10 @@ void sky__peer_retry(sky_client *c, sky_peer *p);
 void sky__peer_hide(sky_client *c, sky_peer *p);
 /* A visible peer of the room (not hidden), or NULL. */
 sky_peer *sky__peer_visible(const sky_client *c, const char *id);
-/* Throws p's connection away and offers again on a fresh one. With an open
- * channel, first lets what it already carries drain (sky__peer_drain_check). */
+/* Throws p's connection away and offers again on a fresh one; what the old
+ * channel carried without an acknowledgement is sent again on the new one. */
 void sky__peer_reconnect(sky_client *c, sky_peer *p);
-/* While draining: reconnects once the old channel is empty (or after a bound). */
-void sky__peer_drain_check(sky_client *c, sky_peer *p, uint64_t now);
+/* Sends the acknowledgement (or, idle, a heartbeat with it) when one is due. */
+void sky__peer_send_ack(sky_client *c, sky_peer *p, bool heartbeat);
 
 #endif

@@ -1,5 +1,6 @@
 #include "dc_frame.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,7 +46,8 @@ int sky_dc_encode_chat(const char *content_json, bool is_private, uint32_t msg_i
   cJSON *msg = cJSON_CreateObject();
   if (!msg || !cJSON_AddStringToObject(msg, "t", "chat") ||
       !cJSON_AddItemToObject(msg, "content", cJSON_CreateRaw(content_json)) ||
-      !cJSON_AddBoolToObject(msg, "private", is_private)) {
+      !cJSON_AddBoolToObject(msg, "private", is_private) ||
+      (msg_id && !cJSON_AddNumberToObject(msg, "s", msg_id))) {
     cJSON_Delete(msg);
     return -1;
   }
@@ -63,11 +65,25 @@ int sky_dc_encode_chat(const char *content_json, bool is_private, uint32_t msg_i
 
 /* ---- decoding ---------------------------------------------------------- */
 
+size_t sky_dc_encode_ack(uint32_t acked, bool heartbeat, char *out, size_t cap) {
+  int n = snprintf(out, cap, "{\"t\":\"%s\",\"a\":%lu}", heartbeat ? "hb" : "ack", (unsigned long)acked);
+  return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
 void sky_dc_chat_clear(sky_dc_chat *chat) {
   if (!chat) return;
   free(chat->content);
   chat->content = NULL;
   chat->is_private = false;
+  chat->seq = chat->acked = 0;
+}
+
+/* A sequence number field: an integer in 1..UINT32_MAX, else 0. */
+static uint32_t seq_of(const cJSON *frame, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(frame, name);
+  if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > 4294967295.0) return 0;
+  double d = v->valuedouble;
+  return d == (double)(uint32_t)d ? (uint32_t)d : 0;
 }
 
 void sky_dc_reasm_clear(sky_dc_reasm *r) {
@@ -84,6 +100,7 @@ static sky_dc_result decode_chat(const cJSON *frame, sky_dc_chat *out) {
   if (!text) return SKY_DC_ERROR;
   out->content = text;
   out->is_private = cJSON_IsTrue(priv);
+  out->seq = seq_of(frame, "s");
   return SKY_DC_CHAT;
 }
 
@@ -100,6 +117,7 @@ static sky_dc_result decode_whole(const char *data, size_t len, sky_dc_chat *out
   sky_dc_result res = SKY_DC_NONE;
   if (!cJSON_IsString(t)) res = SKY_DC_ERROR;
   else if (strcmp(t->valuestring, "chat") == 0) res = decode_chat(frame, out);
+  else if ((out->acked = seq_of(frame, "a"))) res = SKY_DC_ACK; /* ack, or a heartbeat with one */
   cJSON_Delete(frame);
   return res;
 }
@@ -112,6 +130,7 @@ static sky_dc_result reasm_fail(sky_dc_reasm *r) {
 static void out_clear(sky_dc_chat *out) {
   out->content = NULL;
   out->is_private = false;
+  out->seq = out->acked = 0;
 }
 
 sky_dc_result sky_dc_receive(sky_dc_reasm *r, const char *data, size_t len, sky_dc_chat *out) {

@@ -13,6 +13,14 @@
  * received, and never more than SKY_DC_MESSAGE_MAX, whatever the header claims.
  * Unknown "t" values and binary frames of unknown kind are ignored (forward
  * compatibility).
+ *
+ * Delivery across connections: every chat carries its sequence number "s"
+ * (1, 2, ... per peer and direction; the id of its parts too), and receivers
+ * acknowledge with {"t":"ack","a":N} (or "a" in a heartbeat {"t":"hb","a":N}):
+ * every message up to N arrived. A sender keeps what is not acknowledged and
+ * sends it again on a fresh connection; a receiver drops a chat whose "s" it
+ * has delivered already. So a message survives a connection being replaced,
+ * arriving once and in order.
  */
 #ifndef SKYMESH_DC_FRAME_H
 #define SKYMESH_DC_FRAME_H
@@ -32,17 +40,22 @@
 typedef bool (*sky_dc_sink)(void *user, const char *frame, size_t len, bool binary);
 
 /* Encodes a chat message. content_json must be valid JSON text (not checked
- * here). Calls sink once per frame, in order. msg_id numbers the parts of a
- * chunked message. Returns the number of frames, or -1 when the message is
+ * here). Calls sink once per frame, in order. msg_id is the chat's sequence
+ * number ("s", > 0) and numbers the parts of a chunked message. Returns the number of frames, or -1 when the message is
  * larger than SKY_DC_MESSAGE_MAX, memory ran out, or the sink refused. */
 int sky_dc_encode_chat(const char *content_json, bool is_private, uint32_t msg_id,
                        sky_dc_sink sink, void *user);
+
+/* Writes the ack frame for `acked` into out (at least 32 bytes); its length. */
+size_t sky_dc_encode_ack(uint32_t acked, bool heartbeat, char *out, size_t cap);
 
 /* A decoded chat message. content is malloc'd compact JSON; the receiver owns
  * it (sky_dc_chat_clear frees it). */
 typedef struct sky_dc_chat {
   char *content;
   bool is_private;
+  uint32_t seq;   /* the chat's "s", 0 when absent */
+  uint32_t acked; /* SKY_DC_ACK: every message up to this one arrived */
 } sky_dc_chat;
 
 void sky_dc_chat_clear(sky_dc_chat *chat);
@@ -60,6 +73,7 @@ void sky_dc_reasm_clear(sky_dc_reasm *r);
 typedef enum sky_dc_result {
   SKY_DC_NONE = 0, /* frame consumed, nothing to deliver (part, or ignored type) */
   SKY_DC_CHAT,     /* *out holds a chat message */
+  SKY_DC_ACK,      /* out->acked holds an acknowledgement (ack or heartbeat) */
   SKY_DC_ERROR     /* malformed or lying frame: dropped, reassembly reset */
 } sky_dc_result;
 

@@ -9,7 +9,9 @@
  *    A channel that closes is a goodbye unless an offer for a fresh connection
  *    follows within SKY_CHANNEL_LOST_GRACE_MS.
  * 3. ICE: disconnected for a moment, or failed, gets an ICE restart on the same
- *    connection, impolite side first; at most SKY_ICE_RESTARTS_MAX of them.
+ *    connection, impolite side first; at most SKY_ICE_RESTARTS_MAX of them. When
+ *    a TURN server is known and the connection is not relay-only yet, the first
+ *    such restart is a fresh relay-only connection instead.
  *
  * A peer lost this way (not by the server's word) is reported left but kept
  * hidden: if the server still has it in the room, the two connect again and
@@ -21,7 +23,6 @@
 #include "cJSON.h"
 #include "client_internal.h"
 
-static const char HEARTBEAT[] = "{\"t\":\"hb\"}";
 
 
 void sky__live_on_rx(sky_client *c, sky_peer *p) {
@@ -78,6 +79,15 @@ static bool try_restart(sky_client *c, sky_peer *p) {
     sky__peer_hide(c, p); /* reported left; reconnected if the path returns */
     return true;
   }
+  if (!by_hand && !p->relay_only && sky_ice_prefs_has_turn(&c->ice)) {
+    /* A path through every candidate broke: behind NATs, the relay is the one
+     * that holds. A fresh relay-only connection (the old channel drains first). */
+    p->relay_only = true;
+    p->ice_bad_ms = 0;
+    emit_restart(c, p, true, false);
+    sky__peer_reconnect(c, p);
+    return true;
+  }
   if (!by_hand) p->ice_restarts++;
   p->ice_restarting = true;
   p->ice_bad_ms = p->ice_bad_ms ? sky__now(c) : 0; /* the next retry counts from here */
@@ -107,6 +117,7 @@ static void rejoin(sky_client *c, sky_peer *p, uint64_t now) {
   if (p->channel_open || now < p->rejoin_next_ms) return;
   p->rejoin_next_ms = now + SKY_REJOIN_RETRY_MS;
   if (p->polite || !sky__session_online(c) || c->state != SKY_ROOM_IN_ROOM) return;
+  p->relay_only = sky_ice_prefs_has_turn(&c->ice); /* the broken path may have been a direct one */
   sky__peer_reconnect(c, p); /* a fresh connection; the last attempt goes */
 }
 
@@ -120,10 +131,6 @@ static void check_peer(sky_client *c, sky_peer *p, uint64_t now) {
     sky__peer_hide(c, p); /* no fresh offer followed: gone, or a broken path */
     return;
   }
-  if (p->draining_ms) {
-    sky__peer_drain_check(c, p, now); /* may replace the connection */
-    return;
-  }
   if (!p->channel_open) {
     /* Not up in time: the offerer tries again (relay only, if it can). */
     if (p->pc && p->offerer && !p->channel_lost_ms && sky__elapsed(now, p->pc_started_ms) >= SKY_CONNECT_TIMEOUT_MS)
@@ -132,6 +139,16 @@ static void check_peer(sky_client *c, sky_peer *p, uint64_t now) {
   }
   if (sky__elapsed(now, p->last_rx_ms) >= SKY_PEER_SILENCE_MS) {
     sky__peer_hide(c, p); /* vanished, or its path broke: see rejoin() */
+    return;
+  }
+  if (sky__elapsed(now, p->last_rx_ms) >= SKY_PATH_SUSPECT_MS && !p->relay_only && !p->polite &&
+      sky__session_online(c) && sky_ice_prefs_has_turn(&c->ice)) {
+    /* Heartbeats stopped on a direct path: behind NATs it may be the path
+     * that broke (wrtc keeps reporting "connected"). The relay holds; what
+     * was in flight is sent again. The polite side follows the offer. */
+    p->relay_only = true;
+    emit_restart(c, p, true, false);
+    sky__peer_reconnect(c, p);
     return;
   }
   if (p->server_gone_ms && sky__elapsed(now, p->server_gone_ms) >= SKY_SERVER_GONE_GRACE_MS &&
@@ -147,11 +164,10 @@ static void check_peer(sky_client *c, sky_peer *p, uint64_t now) {
     if (sky__elapsed(now, p->ice_bad_ms) >= grace && !sky__live_request_restart(c, p, false)) return;
   }
   if (p->restart_wanted && !try_restart(c, p)) return;
-  /* Heartbeat: only on an idle channel (queued frames are traffic enough). */
-  if (p->channel_open && !p->outq.head && sky__elapsed(now, p->last_tx_ms) >= SKY_HEARTBEAT_MS) {
-    c->ops.dc_send(c->user, p->pc, HEARTBEAT, sizeof HEARTBEAT - 1);
-    p->last_tx_ms = now;
-  }
+  /* Heartbeat (with the acknowledgement) on an idle channel; an
+   * acknowledgement on its own when one is due. */
+  bool idle = !p->outq.head && sky__elapsed(now, p->last_tx_ms) >= SKY_HEARTBEAT_MS;
+  sky__peer_send_ack(c, p, idle);
 }
 
 uint64_t sky__live_tick(sky_client *c, uint64_t now) {

@@ -89,17 +89,18 @@ static void free_candidates(sky_peer *p) {
 /* peerLeft (after the undelivered report and the channel's closing), as the
  * API sees a peer go. */
 static void announce_left(sky_client *c, sky_peer *p) {
-  if (p->outq.count) {
-    /* Never silently lost: say how many messages will not arrive. */
-    char text[96];
-    snprintf(text, sizeof text, "%zu queued message frame(s) to a peer that left were not delivered", p->outq.count);
+  size_t frames = p->outq.count + p->sent.count;
+  if (frames) {
+    /* Never silently lost: say how many frames may not have arrived. */
+    char text[112];
+    snprintf(text, sizeof text, "%zu message frame(s) to a peer that left were not confirmed delivered", frames);
     cJSON *args = cJSON_CreateArray();
     cJSON_AddItemToArray(args, cJSON_CreateString("warning"));
     cJSON_AddItemToArray(args, cJSON_CreateString(text));
     cJSON *err = cJSON_CreateObject();
     cJSON_AddStringToObject(err, "code", "undelivered");
     cJSON_AddStringToObject(err, "peerId", p->id);
-    cJSON_AddNumberToObject(err, "frames", (double)p->outq.count);
+    cJSON_AddNumberToObject(err, "frames", (double)frames);
     cJSON_AddItemToArray(args, err);
     sky__emit(c, "systemAction", args);
   }
@@ -122,6 +123,7 @@ void sky__peer_drop(sky_client *c, sky_peer *p, bool announce) {
   p->state = SKY_PEER_CLOSED;
   free_candidates(p);
   sky__textq_clear(&p->outq);
+  sky__textq_clear(&p->sent);
   sky_dc_reasm_clear(&p->reasm);
   free(p->user_data);
   free(p);
@@ -130,6 +132,18 @@ void sky__peer_drop(sky_client *c, sky_peer *p, bool announce) {
 void sky__peer_drop_all(sky_client *c, bool announce) {
   sky_peer *p, *tmp;
   HASH_ITER(hh, c->peers, p, tmp) sky__peer_drop(c, p, announce);
+}
+
+/* A fresh connection: what the old channel carried without an acknowledgement
+ * goes first on the new one (the receiver drops what it already had). */
+static void requeue_unacked(sky_peer *p) {
+  if (!p->sent.head) return;
+  p->sent.tail->next = p->outq.head;
+  if (!p->outq.head) p->outq.tail = p->sent.tail;
+  p->outq.head = p->sent.head;
+  p->outq.count += p->sent.count;
+  p->outq.bytes += p->sent.bytes;
+  memset(&p->sent, 0, sizeof p->sent);
 }
 
 static bool start_offer(sky_client *c, sky_peer *p);
@@ -145,7 +159,8 @@ static void reset_pc(sky_client *c, sky_peer *p) {
   p->sig = SIG_STABLE;
   p->making_offer = p->ignore_offer = p->offer_abandoned = p->remote_set = false;
   p->channel_open = p->offerer = false;
-  p->channel_lost_ms = p->ice_bad_ms = p->draining_ms = 0;
+  p->channel_lost_ms = p->ice_bad_ms = 0;
+  requeue_unacked(p);
   p->ice_failed = p->ice_restarting = p->restart_wanted = false;
   free_candidates(p);
   sky_dc_reasm_clear(&p->reasm);
@@ -154,7 +169,10 @@ static void reset_pc(sky_client *c, sky_peer *p) {
 void sky__peer_hide(sky_client *c, sky_peer *p) {
   if (p->hidden) return;
   announce_left(c, p);
-  sky__textq_clear(&p->outq); /* reported undelivered: never sent late */
+  sky__textq_clear(&p->outq); /* reported: never sent late */
+  sky__textq_clear(&p->sent);
+  p->send_seq = p->recv_seq = 0; /* if it comes back, a new session */
+  p->ack_due = false;
   reset_pc(c, p);
   p->hidden = true;
   p->restarts = p->ice_restarts = 0;
@@ -165,29 +183,26 @@ void sky__peer_hide(sky_client *c, sky_peer *p) {
 }
 
 void sky__peer_reconnect(sky_client *c, sky_peer *p) {
-  if (p->channel_open && !p->draining_ms) {
-    /* Frames already handed to the channel would die with it: new ones wait
-     * in the queue (which survives) until the old channel has drained. */
-    p->draining_ms = sky__now(c);
-    sky__peer_drain_check(c, p, p->draining_ms);
-    return;
-  }
-  if (p->draining_ms) return; /* already on its way */
   emit_state(c, "dataChannelState", "connecting", p->id);
   reset_pc(c, p);
   start_offer(c, p);
 }
 
-void sky__peer_drain_check(sky_client *c, sky_peer *p, uint64_t now) {
-  if (!p->draining_ms) return;
-  size_t buffered = p->channel_open && c->ops.dc_buffered ? c->ops.dc_buffered(c->user, p->pc) : 0;
-  bool drained = buffered == 0 && sky__elapsed(now, p->last_tx_ms) >= SKY_DRAIN_QUIET_MS;
-  if (!drained && p->channel_open && sky__elapsed(now, p->draining_ms) < SKY_DRAIN_MAX_MS) return;
-  p->draining_ms = 0;
-  emit_state(c, "dataChannelState", "connecting", p->id);
-  reset_pc(c, p);
-  start_offer(c, p);
+void sky__peer_send_ack(sky_client *c, sky_peer *p, bool heartbeat) {
+  if (!p->channel_open || (!p->ack_due && !heartbeat)) return;
+  char frame[48];
+  size_t n = p->recv_seq ? sky_dc_encode_ack(p->recv_seq, heartbeat, frame, sizeof frame) : 0;
+  if (!n) n = (size_t)snprintf(frame, sizeof frame, "{\"t\":\"hb\"}");
+  c->ops.dc_send(c->user, p->pc, frame, n);
+  p->ack_due = false;
+  p->last_tx_ms = sky__now(c);
 }
+
+/* Every message up to `acked` arrived: forget its frames. */
+static void on_ack(sky_peer *p, uint32_t acked) {
+  while (p->sent.head && p->sent.head->seq <= acked) free(sky__textq_pop(&p->sent));
+}
+
 
 bool sky__peer_restart_ice(sky_client *c, sky_peer *p) {
   if (!p->pc || !c->ops.pc_restart_ice || c->ops.pc_restart_ice(c->user, p->pc) != 0) {
@@ -255,10 +270,31 @@ static void emit_handshake(sky_client *c, const char *step, const char *peer_id)
   sky__emit(c, "handshakeProgress", args);
 }
 
+/* The DTLS fingerprint line of an SDP ("sha-256 AB:CD:..."), into out; ""
+ * when it has none. An ICE restart keeps it; a new connection has a new one. */
+static void sdp_fingerprint(const char *sdp, char *out, size_t cap) {
+  const char *f = strstr(sdp, "a=fingerprint:");
+  size_t n = 0;
+  if (f) {
+    f += 14;
+    while (f[n] && f[n] != '\r' && f[n] != '\n' && n + 1 < cap) n++;
+    memcpy(out, f, n);
+  }
+  out[n] = '\0';
+}
+
 void sky__peer_on_offer(sky_client *c, const sky_msg *m) {
   sky_peer *p = sky__peer_find(c, m->u.sdp.from);
   if (!p || c->state != SKY_ROOM_IN_ROOM || !m->u.sdp.sdp) return;
-  if (p->pc && p->channel_open) {
+  char fp[sizeof p->remote_fp];
+  sdp_fingerprint(m->u.sdp.sdp, fp, sizeof fp);
+  /* An offer from a new connection may arrive before its old channel is seen
+   * to close: the fingerprint tells it from an ICE restart. */
+  bool fresh = p->remote_fp[0] && fp[0] && strcmp(fp, p->remote_fp) != 0;
+  if (p->pc && p->channel_open && fresh && !p->making_offer && p->sig == SIG_STABLE) {
+    reset_pc(c, p);
+    p->relay_only = sky_ice_prefs_has_turn(&c->ice); /* it went relay-only, most likely */
+  } else if (p->pc && p->channel_open) {
     /* An offer on a working connection: a renegotiation (ICE restart). */
     if (!p->making_offer && p->sig == SIG_STABLE) sky__live_on_remote_restart(c, p);
   } else if (p->pc && p->remote_set && p->sig == SIG_STABLE && !p->making_offer) {
@@ -285,6 +321,7 @@ void sky__peer_on_offer(sky_client *c, const sky_msg *m) {
   if (p->state == SKY_PEER_NEW || p->state == SKY_PEER_OFFERING) p->state = SKY_PEER_ANSWERING;
   p->sig = SIG_HAVE_REMOTE_OFFER;
   emit_handshake(c, "offer", p->id);
+  memcpy(p->remote_fp, fp, sizeof p->remote_fp);
   c->ops.pc_set_remote(c->user, p->pc, SKY_SDP_OFFER, m->u.sdp.sdp, rollback);
   /* The bridge runs a peer's operations in order: the answer is created
    * after the offer is applied. */
@@ -297,6 +334,7 @@ void sky__peer_on_answer(sky_client *c, const sky_msg *m) {
   if (p->sig != SIG_HAVE_LOCAL_OFFER) return; /* stale: answers an offer we rolled back */
   p->sig = SIG_STABLE;
   emit_handshake(c, "answer", p->id);
+  sdp_fingerprint(m->u.sdp.sdp, p->remote_fp, sizeof p->remote_fp);
   c->ops.pc_set_remote(c->user, p->pc, SKY_SDP_ANSWER, m->u.sdp.sdp, false);
 }
 
@@ -473,24 +511,27 @@ void sky_client_on_pc_state(sky_client *c, int pc, sky_pc_state_kind kind, const
 typedef struct {
   sky_client *c;
   sky_peer *p;
+  uint32_t seq;
 } queue_ctx;
 
 /* Text frames are JSON objects ('{'); binary ones start with their kind byte. */
 static bool queue_frame(void *user, const char *frame, size_t len, bool binary) {
   queue_ctx *q = user;
   if (binary && !q->c->ops.dc_send_binary) return false;
-  return sky__textq_push(&q->p->outq, NULL, frame, len);
+  if (!sky__textq_push(&q->p->outq, NULL, frame, len)) return false;
+  q->p->outq.tail->seq = q->seq;
+  return true;
 }
 
 /* Sends queued frames while the channel is open and not above high water. */
 static void peer_flush(sky_client *c, sky_peer *p) {
-  if (!p->channel_open || !p->outq.head || p->draining_ms) return;
+  if (!p->channel_open || !p->outq.head) return;
   /* Asked once per flush (a stack call that may block, as wrtc's does), then
    * counted here: what we send is buffered. */
   size_t buffered = c->ops.dc_buffered ? c->ops.dc_buffered(c->user, p->pc) : 0;
   while (p->channel_open && p->outq.head) {
-    if (buffered >= SKY_DC_HIGH_WATER) {
-      c->flush_blocked = true;
+    if (buffered >= SKY_DC_HIGH_WATER || p->sent.bytes >= SKY_PEER_UNACKED_MAX) {
+      c->flush_blocked = true; /* retried: the channel drains, acks come */
       return;
     }
     sky_text *t = sky__textq_pop(&p->outq);
@@ -498,7 +539,7 @@ static void peer_flush(sky_client *c, sky_peer *p) {
     else c->ops.dc_send(c->user, p->pc, t->data, t->len);
     buffered += t->len;
     p->last_tx_ms = sky__now(c);
-    free(t);
+    sky__textq_append(&p->sent, t); /* kept until acknowledged */
   }
 }
 
@@ -511,9 +552,9 @@ void sky__peer_flush_all(sky_client *c) {
 int sky__peer_send_chat(sky_client *c, sky_peer *p, const char *content_json, bool is_private) {
   if (!p) return SKY_E_UNKNOWN_PEER;
   if (p->outq.bytes > SKY_PEER_QUEUE_MAX) return SKY_E_QUEUE_FULL;
-  queue_ctx q = {c, p};
+  queue_ctx q = {c, p, p->send_seq + 1};
   sky_text *before = p->outq.tail;
-  if (sky_dc_encode_chat(content_json, is_private, c->next_msg_id++, queue_frame, &q) < 0) {
+  if (sky_dc_encode_chat(content_json, is_private, q.seq, queue_frame, &q) < 0) {
     /* Undo a partly queued message: the receiver must never see half of it. */
     sky_text *t = before ? before->next : p->outq.head;
     while (t) {
@@ -528,6 +569,7 @@ int sky__peer_send_chat(sky_client *c, sky_peer *p, const char *content_json, bo
     p->outq.tail = before;
     return SKY_E_TOO_LARGE;
   }
+  p->send_seq = q.seq;
   peer_flush(c, p); /* no-op until the channel opens */
   sky__arm_timer(c);
   return SKY_OK;
@@ -552,8 +594,15 @@ void sky_client_on_channel_message(sky_client *c, int pc, const char *data, size
   sky_dc_chat chat;
   sky_dc_result res = is_text ? sky_dc_receive(&p->reasm, data, len, &chat)
                               : sky_dc_receive_binary(&p->reasm, (const unsigned char *)data, len, &chat);
+  if (res == SKY_DC_ACK) on_ack(p, chat.acked);
   if (res == SKY_DC_CHAT) {
-    sky__incoming(c, chat.content, p->id, chat.is_private ? c->self_id : NULL, chat.is_private, true);
+    /* Sent again on a fresh connection, already delivered: once is enough. */
+    bool dup = chat.seq && chat.seq <= p->recv_seq;
+    if (chat.seq) {
+      if (!dup) p->recv_seq = chat.seq;
+      p->ack_due = true;
+    }
+    if (!dup) sky__incoming(c, chat.content, p->id, chat.is_private ? c->self_id : NULL, chat.is_private, true);
     sky_dc_chat_clear(&chat);
   }
   sky__exit(c);

@@ -7,7 +7,8 @@
 //   ops: init {appKey?}, join {room, options?}, leave, send {msg, to?}
 //   (sendP2PMessage), sendServer {msg, to?} (sendMessage), setUserData {data},
 //   lockRoom, unlockRoom, refreshConnection {to?, iceRestart?}, getPeerInfo
-//   {peerId?}, getPeersInRoom, close, exit {code?}. Nothing else (no eval).
+//   {peerId?}, getPeersInRoom, getConnectionStatus {target?}, close, exit {code?}.
+//   Nothing else (no eval).
 // stdout, one JSON a line, nothing else:
 //   {"ready": true, "pid": N}                      once loaded
 //   {"ev": name, "args": [...], "t": ms}            every skymesh event
@@ -53,6 +54,7 @@ function main() {
     refreshConnection: (c) => withCallback((cb) => sky.refreshConnection(c.to ?? undefined, c.iceRestart ?? true, cb)),
     getPeerInfo: (c) => sky.getPeerInfo(c.peerId ?? undefined),
     getPeersInRoom: () => sky.getPeersInRoom(),
+    getConnectionStatus: (c) => sky.getConnectionStatus(c.target ?? undefined),
     close: () => sky.close(),
     exit: (c) => { sky.close(); setImmediate(() => process.exit(c.code ?? 0)); },
   };

@@ -26,7 +26,7 @@ static void test_heartbeat_sent_when_idle(void **state) {
   int pc = connected(f, PEER_B);
   advance(f, SKY_HEARTBEAT_MS + SKY_LIVENESS_TICK_MS);
   char want[64];
-  snprintf(want, sizeof want, "dc_send %d {\"t\":\"hb\"}", pc);
+  snprintf(want, sizeof want, "dc_send %d {\"t\":\"hb\"", pc);
   EXPECT(f, want, NULL);
   /* a heartbeat is not a message */
   clear_lines(f);
@@ -140,6 +140,35 @@ static void test_remote_restart_keeps_channel(void **state) {
   assert_int_equal(sky_client_peer_state(c, PEER_B), SKY_PEER_CONNECTED);
 }
 
+/* A new connection's offer may overtake its old channel's close: the DTLS
+ * fingerprint tells it from an ICE restart. */
+static void test_new_fingerprint_means_new_connection(void **state) {
+  fake *f = *state;
+  sky_client *c = f->client;
+  in_room(f, 0, NULL);
+  feed_peer(c, SKY_MSG_PEER_JOINED, PEER_B, NULL);
+  feed_sdp(c, SKY_MSG_OFFER, PEER_B, "v=0\r\na=fingerprint:sha-256 AA:BB\r\n");
+  int pc = sky_client_peer_handle(c, PEER_B);
+  sky_client_on_remote_description_set(c, pc, true);
+  sky_client_on_local_description(c, pc, SKY_SDP_ANSWER, "v=0 a", 5);
+  sky_client_on_pc_state(c, pc, SKY_PCS_CHANNEL, "open");
+  clear_lines(f);
+  /* same certificate: an ICE restart on this connection */
+  feed_sdp(c, SKY_MSG_OFFER, PEER_B, "v=0\r\na=ice-ufrag:new\r\na=fingerprint:sha-256 AA:BB\r\n");
+  assert_int_equal(sky_client_peer_handle(c, PEER_B), pc);
+  EXPECT(f, "emit peerRestart", "false,true]");
+  sky_client_on_local_description(c, pc, SKY_SDP_ANSWER, "v=0 a2", 6);
+  clear_lines(f);
+  /* another certificate: a new connection, the old one goes */
+  feed_sdp(c, SKY_MSG_OFFER, PEER_B, "v=0\r\na=fingerprint:sha-256 CC:DD\r\n");
+  assert_true(sky_client_peer_handle(c, PEER_B) != pc);
+  char want[32];
+  snprintf(want, sizeof want, "pc_close %d", pc);
+  EXPECT(f, want, NULL);
+  EXPECT(f, "create_answer", NULL);
+  assert_int_equal(count(f, "emit peerLeft", NULL), 0);
+}
+
 static void test_restarts_bounded(void **state) {
   fake *f = *state;
   sky_client *c = f->client;
@@ -196,22 +225,53 @@ static void test_no_ice_restart_support_uses_fresh_connection(void **state) {
   sky_client *c = f->client;
   f->no_ice_restart = true;
   int pc = connected(f, PEER_0);
+  /* sent on the old channel, never acknowledged */
+  assert_int_equal(sky_client_send_p2p(c, "\"in flight\"", NULL), SKY_OK);
+  char want[48];
+  snprintf(want, sizeof want, "dc_send %d", pc);
+  EXPECT(f, want, "in flight");
   assert_int_equal(sky_client_refresh(c, "[\"" PEER_0 "\"]", true), SKY_OK);
-  /* a message sent now waits for the new connection, not the dying one */
-  assert_int_equal(sky_client_send_p2p(c, "\"late\"", NULL), SKY_OK);
-  assert_int_equal(count(f, "dc_send", "late"), 0);
-  char want[32];
   snprintf(want, sizeof want, "pc_close %d", pc);
-  assert_int_equal(count(f, want, NULL), 0); /* the old channel drains first */
-  advance(f, SKY_DRAIN_QUIET_MS + SKY_LIVENESS_TICK_MS);
   EXPECT(f, want, NULL);
   EXPECT(f, "create_offer", NULL);
+  assert_int_equal(sky_client_send_p2p(c, "\"late\"", NULL), SKY_OK);
   int pc2 = sky_client_peer_handle(c, PEER_0);
   assert_true(pc2 != pc);
   assert_int_equal(count(f, "emit peerLeft", NULL), 0);
+  clear_lines(f);
   sky_client_on_pc_state(c, pc2, SKY_PCS_CHANNEL, "open");
+  /* the unacknowledged message goes again, first, then the new one */
   snprintf(want, sizeof want, "dc_send %d", pc2);
-  EXPECT(f, want, "late");
+  int first = find(f, want, "in flight"), late = find(f, want, "late");
+  assert_true(first >= 0 && late > first);
+}
+
+/* Acknowledged frames are forgotten; a duplicate is delivered once. */
+static void test_acks_and_duplicates(void **state) {
+  fake *f = *state;
+  sky_client *c = f->client;
+  int pc = connected(f, PEER_B);
+  assert_int_equal(sky_client_send_p2p(c, "\"one\"", NULL), SKY_OK);
+  assert_int_equal(sky_client_send_p2p(c, "\"two\"", NULL), SKY_OK);
+  EXPECT(f, "dc_send", "\"s\":2");
+  /* B acknowledges the first: only the second goes again on a fresh connection */
+  sky_client_on_channel_message(c, pc, "{\"t\":\"ack\",\"a\":1}", 17, true);
+  sky_client_on_pc_state(c, pc, SKY_PCS_CHANNEL, "closed"); /* B starts over */
+  feed_sdp(c, SKY_MSG_OFFER, PEER_B, "v=0 fresh");
+  int pc2 = sky_client_peer_handle(c, PEER_B);
+  clear_lines(f);
+  sky_client_on_pc_state(c, pc2, SKY_PCS_CHANNEL, "open");
+  assert_int_equal(count(f, "dc_send", "\"one\""), 0);
+  assert_int_equal(count(f, "dc_send", "\"two\""), 1);
+  /* receiving: the same message twice (sent again by B) is delivered once, and acknowledged */
+  const char *chat = "{\"t\":\"chat\",\"content\":\"hi\",\"private\":false,\"s\":1}";
+  sky_client_on_channel_message(c, pc2, chat, strlen(chat), true);
+  sky_client_on_channel_message(c, pc2, chat, strlen(chat), true);
+  assert_int_equal(count(f, "emit incomingMessage", "\"hi\""), 1);
+  advance(f, SKY_LIVENESS_TICK_MS);
+  char want[48];
+  snprintf(want, sizeof want, "dc_send %d {\"t\":\"ack\",\"a\":1}", pc2);
+  EXPECT(f, want, NULL);
 }
 
 static void test_fresh_offer_after_channel_loss_keeps_peer(void **state) {
@@ -359,8 +419,10 @@ int main(void) {
     T(test_polite_side_waits_longer),
     T(test_remote_restart_keeps_channel),
     T(test_restarts_bounded),
+    T(test_new_fingerprint_means_new_connection),
     T(test_restart_waits_for_signaling),
     T(test_no_ice_restart_support_uses_fresh_connection),
+    T(test_acks_and_duplicates),
     T(test_fresh_offer_after_channel_loss_keeps_peer),
     T(test_refresh_arguments),
     T(test_undelivered_is_reported),

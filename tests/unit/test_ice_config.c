@@ -221,6 +221,30 @@ static void test_no_turn_no_relay_only(void **state) {
   EXPECT(f, "pc_create", "\"iceTransportPolicy\":\"all\""); /* retried, as it was */
 }
 
+/* SELF is impolite towards PEER_0: it acts first on a broken path. */
+static void test_broken_path_falls_back_to_relay(void **state) {
+  fake *f = *state;
+  sky_client *c = f->client;
+  assert_int_equal(sky_client_init(c, "ws://h/signaling", "app", NULL), SKY_OK);
+  sky_client_on_socket_open(c);
+  feed_welcome_turn(c, TURN_SERVER);
+  assert_int_equal(sky_client_join(c, "room1"), SKY_OK);
+  feed_joined(c, "room1", 0, NULL);
+  int pc = connect_answering(f, PEER_0);
+  clear_lines(f);
+  sky_client_on_pc_state(c, pc, SKY_PCS_ICE, "failed");
+  for (int i = 0; i < 4; i++) {
+    advance(f, 250);
+    sky_client_on_channel_message(c, pc, "{\"t\":\"hb\"}", 10, true);
+  }
+  /* not an ICE restart on the same connection: a fresh relay-only one */
+  assert_int_equal(count(f, "restart_ice", NULL), 0);
+  EXPECT(f, "emit peerRestart", "true,false]");
+  EXPECT(f, "pc_create", "\"iceTransportPolicy\":\"relay\"");
+  assert_int_equal(count(f, "emit peerLeft", NULL), 0);
+  assert_true(sky_client_peer_handle(c, PEER_0) != pc);
+}
+
 static void test_credentials_go_with_hello(void **state) {
   fake *f = *state;
   sky_client *c = f->client;
@@ -251,6 +275,7 @@ int main(void) {
     T(test_relay_only_retry_when_not_up_in_time),
     T(test_no_turn_no_relay_only),
     T(test_credentials_go_with_hello),
+    T(test_broken_path_falls_back_to_relay),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
