@@ -67,9 +67,10 @@ static void feed(sky_dc_reasm *r, const char *frame, size_t len, size_t *fed) {
   bool binary = len && (uint8_t)frame[0] >= 0x01 && (uint8_t)frame[0] <= 0x03;
   sky_dc_result res = binary ? sky_dc_receive_binary(r, (const unsigned char *)frame, len, &chat)
                              : sky_dc_receive(r, frame, len, &chat);
-  CHECK(res == SKY_DC_NONE || res == SKY_DC_CHAT || res == SKY_DC_ERROR);
+  CHECK(res == SKY_DC_NONE || res == SKY_DC_CHAT || res == SKY_DC_ACK || res == SKY_DC_ERROR);
   if (res == SKY_DC_CHAT) check_chat(&chat);
   else CHECK(chat.content == NULL);
+  if (res == SKY_DC_ACK) CHECK(chat.acked > 0); /* an ack names a real sequence number */
   sky_dc_chat_clear(&chat);
   check_reasm(r, *fed);
 }

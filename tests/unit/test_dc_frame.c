@@ -266,6 +266,37 @@ static void test_bad_frames(void **state) {
   sky_dc_reasm_clear(&r);
 }
 
+/* Acknowledgements and sequence numbers (found by the fuzzer: a part frame
+ * holding "a" decodes as an ack, a result the harness did not know). */
+static void test_acks_and_sequence_numbers(void **state) {
+  (void)state;
+  sky_dc_reasm r = {0};
+  sky_dc_chat chat;
+  char buf[48];
+  size_t n = sky_dc_encode_ack(7, false, buf, sizeof buf);
+  assert_string_equal(buf, "{\"t\":\"ack\",\"a\":7}");
+  assert_int_equal(sky_dc_receive(&r, buf, n, &chat), SKY_DC_ACK);
+  assert_int_equal(chat.acked, 7);
+  assert_null(chat.content);
+  n = sky_dc_encode_ack(4294967295u, true, buf, sizeof buf);
+  assert_int_equal(sky_dc_receive(&r, buf, n, &chat), SKY_DC_ACK);
+  assert_int_equal(chat.acked, 4294967295u);
+  /* not a sequence number: nothing */
+  const char *bad[] = {"{\"t\":\"hb\"}", "{\"t\":\"ack\",\"a\":0}", "{\"t\":\"ack\",\"a\":-1}",
+                       "{\"t\":\"ack\",\"a\":1.5}", "{\"t\":\"ack\",\"a\":4294967296}", "{\"t\":\"ack\",\"a\":\"3\"}",
+                       "{\"t\":\"part\",\"id\":1,\"a\":0}"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    assert_int_equal(sky_dc_receive(&r, bad[i], strlen(bad[i]), &chat), SKY_DC_NONE);
+    assert_int_equal(chat.acked, 0);
+  }
+  /* a chat carries its sequence number */
+  const char *msg = "{\"t\":\"chat\",\"content\":1,\"private\":false,\"s\":42}";
+  assert_int_equal(sky_dc_receive(&r, msg, strlen(msg), &chat), SKY_DC_CHAT);
+  assert_int_equal(chat.seq, 42);
+  sky_dc_chat_clear(&chat);
+  sky_dc_reasm_clear(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_small_round_trip),
@@ -275,6 +306,7 @@ int main(void) {
     cmocka_unit_test(test_too_large_refused),
     cmocka_unit_test(test_lying_peer),
     cmocka_unit_test(test_bad_frames),
+    cmocka_unit_test(test_acks_and_sequence_numbers),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
