@@ -214,6 +214,7 @@ P.joinRoom = function(room, options, callback) {
   var a = [].slice.call(arguments);
   callback = typeof a[a.length - 1] == 'function' ? a.pop() : null;
   room = typeof a[0] == 'string' ? a.shift() : null;
+  if (room === null && a[0] == null && a.length > 1) a.shift(); // joinRoom(null | undefined, options): the default room
   options = a[0] || {};
   if (a.length > 1 || typeof options != 'object') throw new TypeError('joinRoom([room], [options], [callback])');
   if (!this._inited) {
