@@ -19,7 +19,7 @@
 //   sendMessage gets through (the proof that the NATs are real);
 // - with TURN the two pages chat both ways, each line exactly once, and the
 //   selected candidate pair goes through the relay.
-// Measured here: both channels open 0.26-0.30 s after the second page joins;
+// Measured here: both channels open 0.26-0.39 s after the second page joins;
 // one relay is enough: Alice's page uses its relay candidate, Bob's page talks
 // to that relay from its router's address (Bob's pair: prflx -> relay), coturn's
 // permissions being per IP address. Without TURN the client's 6 s retry makes
