@@ -2,9 +2,10 @@
 // the SkywayJS API (docs/api.md is the reference).
 //
 // One file for every way of loading the module:
-//   <script src=".../dist/skymesh.js">       the global `Skyway` (declared below)
-//   import Skyway from 'skymesh'              ES module (also `import { Skyway }`)
-//   const Skyway = require('skymesh')         CommonJS (also `.Skyway`)
+//   <script src=".../dist/skymesh.js">       the globals `Skyway` and `Skylink` (declared below)
+//   import Skyway from 'skymesh'              ES module (also `import { Skyway }`, `import { Skylink }`)
+//   const Skyway = require('skymesh')         CommonJS (also `.Skyway`, `.Skylink`)
+// `Skylink` (SkylinkJS 0.6's name) is the same class as `Skyway`.
 //
 // Callbacks follow SkywayJS: `(error, success)`, exactly one of them non-null.
 
@@ -32,7 +33,11 @@ export interface PeerInfo {
 
 /** The `message` argument of `incomingMessage`. */
 export interface IncomingMessage {
-  /** What the sender passed to sendP2PMessage / sendMessage (any JSON value). */
+  /**
+   * What the sender passed to sendP2PMessage / sendMessage (any JSON value), or,
+   * when `isBinary`, its bytes as an ArrayBuffer (browsers and node alike; in node,
+   * `Buffer.from(content)` wraps it without a copy).
+   */
   content: any;
   /** The sender's peer id, stamped by the server (never trusted from a client). */
   senderPeerId: string;
@@ -42,6 +47,8 @@ export interface IncomingMessage {
   isPrivate: boolean;
   /** True: came over the data channel (sendP2PMessage); false: through the server (sendMessage). */
   isDataChannel: boolean;
+  /** True when the content is binary (an ArrayBuffer): sendP2PMessage was given bytes. */
+  isBinary: boolean;
 }
 /** Alias, for code written against the older name. */
 export type Message = IncomingMessage;
@@ -224,7 +231,11 @@ export declare class Skyway {
   leaveRoom(callback?: LeaveCallback): void;
 
   /** Sends over the data channels to the room, or privately to one or more peers. Throws when not in a room. */
-  sendP2PMessage(message: any, targetPeerId?: string | string[]): void;
+  /**
+   * Any JSON value, or binary content (ArrayBuffer, a typed array, DataView, node
+   * Buffer; up to 256 KiB), delivered as an ArrayBuffer with `isBinary` true.
+   */
+  sendP2PMessage(message: any | ArrayBuffer | ArrayBufferView, targetPeerId?: string | string[]): void;
   /** Sends through the signaling server to the room, or privately to one peer. Throws when not in a room. */
   sendMessage(message: any, targetPeerId?: string): void;
 
@@ -265,10 +276,15 @@ export declare class Skyway {
 }
 
 export default Skyway;
+/** SkylinkJS 0.6's name: the same class (`Skylink === Skyway`). */
+export { Skyway as Skylink };
 
 declare const SkywayConstructor: typeof Skyway;
 declare global {
   /** Defined by the script build (`<script src=".../dist/skymesh.js">`). */
   // eslint-disable-next-line no-var
   var Skyway: typeof SkywayConstructor;
+  /** The same class as `Skyway`, for SkylinkJS pages (`new Skylink()`). */
+  // eslint-disable-next-line no-var
+  var Skylink: typeof SkywayConstructor;
 }

@@ -2,4 +2,4 @@
 import { createRequire } from 'node:module';
 const Skyway = createRequire(import.meta.url)('./skymesh.js');
 export default Skyway;
-export { Skyway };
+export { Skyway, Skyway as Skylink };

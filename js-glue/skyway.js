@@ -112,6 +112,11 @@ P._check = function(rc) {
 };
 
 P._dispatch = function(name, args) {
+  // A binary chat's bytes stay in C until taken here, at once, whoever listens.
+  var msg = name == 'incomingMessage' && args[0];
+  if (msg && msg.isBinary && msg.content && msg.content.$binary != null) {
+    msg.content = this._m.skyTakeBinary(msg.content.$binary) || new ArrayBuffer(0);
+  }
   if (name == 'readyStateChange' && (args[0] == 2 || args[0] == -1) && this._initCb) {
     var cb = this._initCb;
     this._initCb = null;
@@ -257,12 +262,26 @@ function skyContent(message) {
   return json;
 }
 
+// The bytes of binary content (ArrayBuffer, typed array, DataView, Buffer) as
+// a Uint8Array view, or null when message is not binary.
+function skyBytes(message) {
+  if (message instanceof ArrayBuffer || Object.prototype.toString.call(message) == '[object ArrayBuffer]') {
+    return new Uint8Array(message);
+  }
+  if (ArrayBuffer.isView(message)) return new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
+  return null;
+}
+
 // sendP2PMessage(message, [targetPeerId | [ids]]): over the data channels.
+// Binary content arrives as an ArrayBuffer with message.isBinary true.
 P.sendP2PMessage = function(message, target) {
-  var json = skyContent(message);
+  var bytes = skyBytes(message);
+  var json = bytes ? null : skyContent(message);
   var targets = target == null ? null : JSON.stringify(Array.isArray(target) ? target : [target]);
   if (!this._m) throw skyError('wrong_state', 'skymesh: not in a room');
-  this._check(this._call('sky_send_p2p', json, targets));
+  if (!bytes) return this._check(this._call('sky_send_p2p', json, targets));
+  var self = this;
+  this._check(self._m.skyBytes(bytes, function(p, n) { return self._call('sky_send_p2p_bin', p, n, targets); }));
 };
 
 // sendMessage(message, [targetPeerId]): through the signaling server.

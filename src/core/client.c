@@ -69,6 +69,29 @@ void sky__textq_clear(sky_textq *q) {
 
 /* ---- events: queued while the core runs, delivered on the way out ------- */
 
+static void bins_clear(sky_client *c) {
+  while (c->binaries) {
+    sky_bin *next = c->binaries->next;
+    free(c->binaries->data);
+    free(c->binaries);
+    c->binaries = next;
+  }
+}
+
+char *sky_client_take_binary(sky_client *c, uint32_t id, size_t *len) {
+  if (!c) return NULL;
+  for (sky_bin **at = &c->binaries; *at; at = &(*at)->next) {
+    sky_bin *b = *at;
+    if (b->id != id) continue;
+    *at = b->next;
+    char *data = b->data;
+    if (len) *len = b->len;
+    free(b);
+    return data;
+  }
+  return NULL;
+}
+
 void sky__enter(sky_client *c) { c->depth++; }
 
 void sky__exit(sky_client *c) {
@@ -83,6 +106,7 @@ void sky__exit(sky_client *c) {
     if (c->ops.emit && !c->closing) c->ops.emit(c->user, t->name, t->data);
     text_free(t);
   }
+  bins_clear(c); /* every incomingMessage was delivered: what is not taken goes */
   c->depth--;
 }
 
@@ -162,15 +186,16 @@ void sky__emit_simple(sky_client *c, const char *name, cJSON *arg) {
   sky__emit(c, name, args);
 }
 
-void sky__incoming(sky_client *c, const char *content, const char *from, const char *target,
-                   bool is_private, bool data_channel) {
+static void emit_incoming(sky_client *c, cJSON *content, const char *from, const char *target, bool is_private,
+                          bool data_channel, bool binary) {
   bool self = strcmp(from, c->self_id) == 0;
   cJSON *msg = cJSON_CreateObject();
-  cJSON_AddItemToObject(msg, "content", cJSON_CreateRaw(content));
+  cJSON_AddItemToObject(msg, "content", content);
   cJSON_AddStringToObject(msg, "senderPeerId", from);
   cJSON_AddItemToObject(msg, "targetPeerId", is_private ? str_or_null(target) : cJSON_CreateNull());
   cJSON_AddBoolToObject(msg, "isPrivate", is_private);
   cJSON_AddBoolToObject(msg, "isDataChannel", data_channel);
+  cJSON_AddBoolToObject(msg, "isBinary", binary);
   cJSON *args = cJSON_CreateArray();
   cJSON_AddItemToArray(args, msg);
   cJSON_AddItemToArray(args, cJSON_CreateString(from));
@@ -178,6 +203,29 @@ void sky__incoming(sky_client *c, const char *content, const char *from, const c
   cJSON_AddItemToArray(args, info ? info : sky__peer_info(c, "{}"));
   cJSON_AddItemToArray(args, cJSON_CreateBool(self));
   sky__emit(c, "incomingMessage", args);
+}
+
+void sky__incoming(sky_client *c, const char *content, const char *from, const char *target,
+                   bool is_private, bool data_channel) {
+  emit_incoming(c, cJSON_CreateRaw(content), from, target, is_private, data_channel, false);
+}
+
+void sky__incoming_binary(sky_client *c, char *data, size_t len, const char *from, const char *target,
+                          bool is_private) {
+  sky_bin *b = c->closing ? NULL : malloc(sizeof *b);
+  if (!b) { /* no event without its bytes */
+    free(data);
+    return;
+  }
+  b->id = ++c->next_bin_id ? c->next_bin_id : ++c->next_bin_id; /* never 0 */
+  b->len = len;
+  b->data = data;
+  b->next = c->binaries;
+  c->binaries = b;
+  cJSON *content = cJSON_CreateObject();
+  cJSON_AddNumberToObject(content, "$binary", b->id);
+  cJSON_AddNumberToObject(content, "size", (double)len);
+  emit_incoming(c, content, from, target, is_private, true, true);
 }
 
 /* ---- signaling out ----------------------------------------------------- */
@@ -312,6 +360,7 @@ void sky_client_free(sky_client *c) {
   sky__session_stop(c);
   if (c->timer_at_ms && c->ops.set_timer) c->ops.set_timer(c->user, 0);
   sky__textq_clear(&c->events);
+  bins_clear(c);
   free(c->user_data);
   sky_ice_prefs_clear(&c->ice);
   free(c);
@@ -458,11 +507,17 @@ int sky_client_leave(sky_client *c) {
   return SKY_OK;
 }
 
-int sky_client_send_p2p(sky_client *c, const char *content_json, const char *targets_json) {
-  if (!c || !content_json) return SKY_E_ARG;
-  if (c->state != SKY_ROOM_IN_ROOM) return SKY_E_STATE;
-  char *content = sky_json_compact(content_json, strlen(content_json), SKY_JSON_DEPTH_MAX);
-  if (!content) return SKY_E_ARG;
+/* Echoes a binary chat we sent: our own copy of the bytes. */
+static void echo_binary(sky_client *c, const void *data, size_t len, const char *target, bool is_private) {
+  char *copy = malloc(len + 1);
+  if (!copy) return;
+  if (len) memcpy(copy, data, len);
+  copy[len] = '\0';
+  sky__incoming_binary(c, copy, len, c->self_id, target, is_private);
+}
+
+/* content (compact JSON) or, when content is NULL, len bytes of binary. */
+static int send_p2p(sky_client *c, const char *content, const void *bin, size_t len, const char *targets_json) {
   int rc = SKY_OK;
   cJSON *targets = NULL;
   if (targets_json) {
@@ -481,25 +536,46 @@ int sky_client_send_p2p(sky_client *c, const char *content_json, const char *tar
     if (targets) {
       const cJSON *t;
       cJSON_ArrayForEach(t, targets) {
-        int r = sky__peer_send_chat(c, sky__peer_find(c, t->valuestring), content, true);
+        sky_peer *p = sky__peer_find(c, t->valuestring);
+        int r = content ? sky__peer_send_chat(c, p, content, true) : sky__peer_send_binary(c, p, bin, len, true);
         if (r) rc = r;
       }
       /* SkywayJS echoes one message; its target is the peer when there is one. */
       const cJSON *only = cJSON_GetArraySize(targets) == 1 ? cJSON_GetArrayItem(targets, 0) : NULL;
-      sky__incoming(c, content, c->self_id, only ? only->valuestring : NULL, true, true);
+      const char *target = only ? only->valuestring : NULL;
+      if (content) sky__incoming(c, content, c->self_id, target, true, true);
+      else echo_binary(c, bin, len, target, true);
     } else {
       for (sky_peer *p = c->peers; p; p = p->hh.next) {
         if (p->hidden) continue; /* reported left: nothing queues for it */
-        int r = sky__peer_send_chat(c, p, content, false);
+        int r = content ? sky__peer_send_chat(c, p, content, false) : sky__peer_send_binary(c, p, bin, len, false);
         if (r) rc = r;
       }
-      sky__incoming(c, content, c->self_id, NULL, false, true);
+      if (content) sky__incoming(c, content, c->self_id, NULL, false, true);
+      else echo_binary(c, bin, len, NULL, false);
     }
     sky__exit(c);
   }
   cJSON_Delete(targets);
+  return rc;
+}
+
+int sky_client_send_p2p(sky_client *c, const char *content_json, const char *targets_json) {
+  if (!c || !content_json) return SKY_E_ARG;
+  if (c->state != SKY_ROOM_IN_ROOM) return SKY_E_STATE;
+  char *content = sky_json_compact(content_json, strlen(content_json), SKY_JSON_DEPTH_MAX);
+  if (!content) return SKY_E_ARG;
+  int rc = send_p2p(c, content, NULL, 0, targets_json);
   free(content);
   return rc;
+}
+
+int sky_client_send_p2p_binary(sky_client *c, const void *data, size_t len, const char *targets_json) {
+  if (!c || (!data && len)) return SKY_E_ARG;
+  if (c->state != SKY_ROOM_IN_ROOM) return SKY_E_STATE;
+  if (len > SKY_DC_MESSAGE_MAX) return SKY_E_TOO_LARGE;
+  static const char none[1] = {0};
+  return send_p2p(c, NULL, data ? data : none, len, targets_json);
 }
 
 int sky_client_send_server(sky_client *c, const char *content_json, const char *target) {

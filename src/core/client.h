@@ -172,6 +172,16 @@ int sky_client_leave(sky_client *c);
  * of peer ids, private) or to every peer in the room when NULL. Echoes an
  * incomingMessage with isSelf true. */
 int sky_client_send_p2p(sky_client *c, const char *content_json, const char *targets_json);
+/* The same for binary content: len bytes (at most SKY_DC_MESSAGE_MAX, else
+ * SKY_E_TOO_LARGE), copied. Receivers (and the echo) get incomingMessage with
+ * content {"$binary": id, "size": len} and isBinary true: the bytes are taken
+ * with sky_client_take_binary(id) during that event. */
+int sky_client_send_p2p_binary(sky_client *c, const void *data, size_t len, const char *targets_json);
+/* The bytes of the binary chat an incomingMessage announced as {"$binary": id}:
+ * malloc'd, the caller owns (free) them; *len gets their count. NULL when the
+ * id is unknown or already taken. Valid during that event's emit only: what is
+ * not taken is freed when the outermost call into the client returns. */
+char *sky_client_take_binary(sky_client *c, uint32_t id, size_t *len);
 /* Sends content through the server, to target (private) or the whole room. */
 int sky_client_send_server(sky_client *c, const char *content_json, const char *target);
 int sky_client_lock(sky_client *c, bool locked);

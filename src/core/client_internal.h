@@ -114,6 +114,16 @@ typedef struct sky_session {
   char credentials[SKY_TOKEN_MAX + 1];
 } sky_session;
 
+/* A binary chat received (or echoed) and announced by incomingMessage as
+ * {"$binary": id, "size": len}: kept until the listener's host takes it
+ * (sky_client_take_binary) or the outermost call returns, whichever is first. */
+typedef struct sky_bin {
+  struct sky_bin *next;
+  uint32_t id;
+  size_t len;
+  char *data; /* malloc'd, never NULL */
+} sky_bin;
+
 struct sky_client {
   sky_client_ops ops;
   void *user;
@@ -142,6 +152,8 @@ struct sky_client {
   uint64_t timer_at_ms;    /* when the armed timer fires, 0 = none */
   uint64_t next_tick_ms;   /* next liveness tick */
   bool flush_blocked;      /* some channel is above its high-water mark */
+  sky_bin *binaries;       /* announced binary chats not yet taken */
+  uint32_t next_bin_id;
 };
 
 /* client.c */
@@ -163,6 +175,9 @@ bool sky__send_msg(sky_client *c, const sky_msg *m);
 void sky__arm_timer(sky_client *c);
 void sky__incoming(sky_client *c, const char *content, const char *from, const char *target,
                    bool is_private, bool data_channel);
+/* The same for a binary chat of len bytes: takes data (malloc'd). */
+void sky__incoming_binary(sky_client *c, char *data, size_t len, const char *from, const char *target,
+                          bool is_private);
 bool sky__textq_push(sky_textq *q, const char *name, const char *data, size_t len);
 void sky__textq_append(sky_textq *q, sky_text *t); /* takes t */
 sky_text *sky__textq_pop(sky_textq *q);
@@ -210,6 +225,7 @@ void sky__peer_on_offer(sky_client *c, const sky_msg *m);
 void sky__peer_on_answer(sky_client *c, const sky_msg *m);
 void sky__peer_on_candidate(sky_client *c, const sky_msg *m);
 int sky__peer_send_chat(sky_client *c, sky_peer *p, const char *content_json, bool is_private);
+int sky__peer_send_binary(sky_client *c, sky_peer *p, const void *data, size_t len, bool is_private);
 void sky__peer_flush_all(sky_client *c);
 /* Starts an ICE restart offer on p's connection (signaling must be up). */
 bool sky__peer_restart_ice(sky_client *c, sky_peer *p);

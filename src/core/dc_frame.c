@@ -40,6 +40,32 @@ static int send_parts(const char *whole, size_t total, uint32_t msg_id, sky_dc_s
   return count;
 }
 
+int sky_dc_encode_binary(const void *data, size_t len, bool is_private, uint32_t seq, sky_dc_sink sink,
+                         void *user) {
+  if ((!data && len) || !sink || len > SKY_DC_MESSAGE_MAX) return -1;
+  unsigned char *frame = malloc(SKY_DC_FRAME_MAX);
+  if (!frame) return -1;
+  int count = 0;
+  size_t off = 0;
+  do { /* at least one frame: an empty message is a header alone */
+    size_t n = len - off < SKY_DC_BIN_SLICE_MAX ? len - off : SKY_DC_BIN_SLICE_MAX;
+    frame[0] = SKY_DC_BIN_CHAT;
+    put_u32(frame + 1, seq);
+    put_u32(frame + 5, (uint32_t)len);
+    put_u32(frame + 9, (uint32_t)off);
+    frame[13] = is_private ? SKY_DC_BIN_PRIVATE : 0;
+    if (n) memcpy(frame + SKY_DC_BIN_HEADER, (const unsigned char *)data + off, n);
+    off += n;
+    count++;
+    if (!sink(user, (const char *)frame, SKY_DC_BIN_HEADER + n, true)) {
+      count = -1;
+      break;
+    }
+  } while (off < len);
+  free(frame);
+  return count;
+}
+
 int sky_dc_encode_chat(const char *content_json, bool is_private, uint32_t msg_id,
                        sky_dc_sink sink, void *user) {
   if (!content_json || !sink) return -1;
@@ -74,6 +100,7 @@ void sky_dc_chat_clear(sky_dc_chat *chat) {
   if (!chat) return;
   free(chat->content);
   chat->content = NULL;
+  chat->len = 0;
   chat->is_private = false;
   chat->seq = chat->acked = 0;
 }
@@ -129,6 +156,7 @@ static sky_dc_result reasm_fail(sky_dc_reasm *r) {
 
 static void out_clear(sky_dc_chat *out) {
   out->content = NULL;
+  out->len = 0;
   out->is_private = false;
   out->seq = out->acked = 0;
 }
@@ -140,40 +168,68 @@ sky_dc_result sky_dc_receive(sky_dc_reasm *r, const char *data, size_t len, sky_
   return decode_whole(data, len, out);
 }
 
-sky_dc_result sky_dc_receive_binary(sky_dc_reasm *r, const unsigned char *data, size_t len,
-                                    sky_dc_chat *out) {
-  if (!r || !out || !data) return SKY_DC_ERROR;
-  out_clear(out);
-  if (len > SKY_DC_FRAME_MAX) return reasm_fail(r);
-  if (len < 1 || data[0] != SKY_DC_BIN_PART) return SKY_DC_NONE; /* unknown kind */
-  if (len <= SKY_DC_PART_HEADER) return reasm_fail(r);           /* no slice */
-  uint32_t id = get_u32(data + 1), total = get_u32(data + 5), off = get_u32(data + 9);
-  size_t dlen = len - SKY_DC_PART_HEADER;
-  if (total == 0 || total > SKY_DC_MESSAGE_MAX) return reasm_fail(r);
-
+/* Appends one slice of a part / binary chat frame to the message in progress.
+ * NONE while more is to come, CHAT when whole (r->buf holds it), ERROR. */
+static sky_dc_result reasm_add(sky_dc_reasm *r, unsigned char kind, uint32_t id, uint32_t total, uint32_t off,
+                               unsigned char flags, const unsigned char *slice, size_t dlen) {
+  if (total > SKY_DC_MESSAGE_MAX) return reasm_fail(r);
   if (off == 0) { /* a new message starts; any unfinished one was a lie */
     sky_dc_reasm_clear(r);
     r->id = id;
     r->expected = total;
-  } else if (r->expected == 0 || r->id != id || r->expected != total || r->len != off) {
+    r->kind = kind;
+    r->flags = flags;
+  } else if (r->expected == 0 || r->kind != kind || r->id != id || r->expected != total || r->len != off ||
+             r->flags != flags) {
     return reasm_fail(r);
   }
-
   if (dlen > r->expected - r->len) return reasm_fail(r);
   /* Grow by what actually arrived, never by what was announced. */
   char *grown = realloc(r->buf, r->len + dlen + 1);
   if (!grown) return reasm_fail(r);
   r->buf = grown;
-  memcpy(r->buf + r->len, data + SKY_DC_PART_HEADER, dlen);
+  if (dlen) memcpy(r->buf + r->len, slice, dlen);
   r->len += dlen;
   r->buf[r->len] = '\0';
+  return r->len < r->expected ? SKY_DC_NONE : SKY_DC_CHAT;
+}
 
-  if (r->len < r->expected) return SKY_DC_NONE;
+static sky_dc_result receive_bin_chat(sky_dc_reasm *r, const unsigned char *data, size_t len, sky_dc_chat *out) {
+  if (len < SKY_DC_BIN_HEADER) return reasm_fail(r);
+  uint32_t seq = get_u32(data + 1), total = get_u32(data + 5), off = get_u32(data + 9);
+  unsigned char flags = data[13] & SKY_DC_BIN_PRIVATE;
+  size_t dlen = len - SKY_DC_BIN_HEADER;
+  /* Only an empty message has an empty frame. */
+  if (dlen == 0 && total != 0) return reasm_fail(r);
+  sky_dc_result res = reasm_add(r, SKY_DC_BIN_CHAT, seq, total, off, flags, data + SKY_DC_BIN_HEADER, dlen);
+  if (res != SKY_DC_CHAT) return res;
+  out->content = r->buf;
+  out->len = r->len;
+  out->is_private = flags & SKY_DC_BIN_PRIVATE;
+  out->seq = seq;
+  r->buf = NULL;
+  sky_dc_reasm_clear(r);
+  return SKY_DC_BINARY;
+}
+
+sky_dc_result sky_dc_receive_binary(sky_dc_reasm *r, const unsigned char *data, size_t len,
+                                    sky_dc_chat *out) {
+  if (!r || !out || !data) return SKY_DC_ERROR;
+  out_clear(out);
+  if (len > SKY_DC_FRAME_MAX) return reasm_fail(r);
+  if (len >= 1 && data[0] == SKY_DC_BIN_CHAT) return receive_bin_chat(r, data, len, out);
+  if (len < 1 || data[0] != SKY_DC_BIN_PART) return SKY_DC_NONE; /* unknown kind */
+  if (len <= SKY_DC_PART_HEADER) return reasm_fail(r);           /* no slice */
+  uint32_t id = get_u32(data + 1), total = get_u32(data + 5), off = get_u32(data + 9);
+  if (total == 0) return reasm_fail(r);
+  sky_dc_result res = reasm_add(r, SKY_DC_BIN_PART, id, total, off, 0, data + SKY_DC_PART_HEADER,
+                                len - SKY_DC_PART_HEADER);
+  if (res != SKY_DC_CHAT) return res;
   char *whole = r->buf;
   size_t whole_len = r->len;
   r->buf = NULL;
   sky_dc_reasm_clear(r);
-  sky_dc_result res = decode_whole(whole, whole_len, out);
+  res = decode_whole(whole, whole_len, out);
   free(whole);
   return res;
 }

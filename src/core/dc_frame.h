@@ -14,6 +14,19 @@
  * Unknown "t" values and binary frames of unknown kind are ignored (forward
  * compatibility).
  *
+ * Binary chat (sendP2PMessage with an ArrayBuffer / typed array): bytes, not
+ * JSON, in one or more "binary chat" frames, each a 14-byte header and a slice
+ * of the message (integers little-endian):
+ *     u8 SKY_DC_BIN_CHAT | u32 seq | u32 total length | u32 offset | u8 flags | slice
+ * flags: bit 0 = private (SKY_DC_BIN_PRIVATE); other bits are sent as 0 and
+ * ignored. An empty message is one frame with total 0 and no slice; otherwise
+ * every frame carries 1..SKY_DC_BIN_SLICE_MAX bytes. seq is the chat's sequence
+ * number, shared with text chats (so text and binary interleave in order, are
+ * acknowledged and re-sent alike). Reassembly follows the part rules exactly:
+ * contiguous offsets from 0, one message at a time (any frame at offset 0
+ * abandons an unfinished one), the same seq, total and flags in every frame,
+ * total at most SKY_DC_MESSAGE_MAX, never allocating more than arrived.
+ *
  * Delivery across connections: every chat carries its sequence number "s"
  * (1, 2, ... per peer and direction; the id of its parts too), and receivers
  * acknowledge with {"t":"ack","a":N} (or "a" in a heartbeat {"t":"hb","a":N}):
@@ -33,7 +46,11 @@
 #define SKY_DC_PART_HEADER 13           /* bytes before the slice in a binary part */
 #define SKY_DC_SLICE_MAX (SKY_DC_FRAME_MAX - SKY_DC_PART_HEADER) /* bytes per part */
 #define SKY_DC_BIN_PART 0x01            /* first byte of a binary part frame */
-#define SKY_DC_MESSAGE_MAX (256 * 1024) /* a whole chat frame, reassembled */
+#define SKY_DC_MESSAGE_MAX (256 * 1024) /* a whole chat frame (or binary chat), reassembled */
+#define SKY_DC_BIN_CHAT 0x02            /* first byte of a binary chat frame */
+#define SKY_DC_BIN_HEADER 14            /* bytes before the slice in a binary chat frame */
+#define SKY_DC_BIN_SLICE_MAX (SKY_DC_FRAME_MAX - SKY_DC_BIN_HEADER)
+#define SKY_DC_BIN_PRIVATE 0x01         /* flags: sent to chosen peers only */
 
 /* Receives one encoded frame of len bytes: a text frame (NUL-terminated) or,
  * when binary, a part. Return false to stop. */
@@ -46,13 +63,22 @@ typedef bool (*sky_dc_sink)(void *user, const char *frame, size_t len, bool bina
 int sky_dc_encode_chat(const char *content_json, bool is_private, uint32_t msg_id,
                        sky_dc_sink sink, void *user);
 
+/* Encodes a binary chat of len bytes (0..SKY_DC_MESSAGE_MAX) as binary chat
+ * frames, calling sink once per frame (binary = true), in order. seq as for
+ * sky_dc_encode_chat. Returns the number of frames, or -1 when data is too
+ * long, memory ran out, or the sink refused. */
+int sky_dc_encode_binary(const void *data, size_t len, bool is_private, uint32_t seq, sky_dc_sink sink,
+                         void *user);
+
 /* Writes the ack frame for `acked` into out (at least 32 bytes); its length. */
 size_t sky_dc_encode_ack(uint32_t acked, bool heartbeat, char *out, size_t cap);
 
-/* A decoded chat message. content is malloc'd compact JSON; the receiver owns
- * it (sky_dc_chat_clear frees it). */
+/* A decoded chat message. content is malloc'd compact JSON (SKY_DC_CHAT) or
+ * the len bytes of a binary chat (SKY_DC_BINARY, NUL-terminated too, never
+ * NULL); the receiver owns it (sky_dc_chat_clear frees it). */
 typedef struct sky_dc_chat {
   char *content;
+  size_t len;     /* SKY_DC_BINARY: bytes in content */
   bool is_private;
   uint32_t seq;   /* the chat's "s", 0 when absent */
   uint32_t acked; /* SKY_DC_ACK: every message up to this one arrived */
@@ -66,6 +92,8 @@ typedef struct sky_dc_reasm {
   size_t len;      /* bytes received so far */
   size_t expected; /* total length of the message in progress; 0 = none */
   uint32_t id;     /* id of the message in progress */
+  unsigned char kind;  /* its frame kind: SKY_DC_BIN_PART or SKY_DC_BIN_CHAT */
+  unsigned char flags; /* SKY_DC_BIN_CHAT: its flags */
 } sky_dc_reasm;
 
 void sky_dc_reasm_clear(sky_dc_reasm *r);
@@ -74,6 +102,7 @@ typedef enum sky_dc_result {
   SKY_DC_NONE = 0, /* frame consumed, nothing to deliver (part, or ignored type) */
   SKY_DC_CHAT,     /* *out holds a chat message */
   SKY_DC_ACK,      /* out->acked holds an acknowledgement (ack or heartbeat) */
+  SKY_DC_BINARY,   /* *out holds a binary chat: content, len, is_private, seq */
   SKY_DC_ERROR     /* malformed or lying frame: dropped, reassembly reset */
 } sky_dc_result;
 

@@ -535,7 +535,7 @@ static void peer_flush(sky_client *c, sky_peer *p) {
       return;
     }
     sky_text *t = sky__textq_pop(&p->outq);
-    if ((unsigned char)t->data[0] == SKY_DC_BIN_PART) c->ops.dc_send_binary(c->user, p->pc, t->data, t->len);
+    if (t->data[0] != '{') c->ops.dc_send_binary(c->user, p->pc, t->data, t->len); /* a kind byte */
     else c->ops.dc_send(c->user, p->pc, t->data, t->len);
     buffered += t->len;
     p->last_tx_ms = sky__now(c);
@@ -549,12 +549,17 @@ void sky__peer_flush_all(sky_client *c) {
   sky__arm_timer(c);
 }
 
-int sky__peer_send_chat(sky_client *c, sky_peer *p, const char *content_json, bool is_private) {
+/* Queues one message's frames (text chat when content_json, else binary),
+ * numbered with the peer's next sequence number: all of them or none. */
+static int peer_send(sky_client *c, sky_peer *p, const char *content_json, const void *bin, size_t len,
+                     bool is_private) {
   if (!p) return SKY_E_UNKNOWN_PEER;
   if (p->outq.bytes > SKY_PEER_QUEUE_MAX) return SKY_E_QUEUE_FULL;
   queue_ctx q = {c, p, p->send_seq + 1};
   sky_text *before = p->outq.tail;
-  if (sky_dc_encode_chat(content_json, is_private, q.seq, queue_frame, &q) < 0) {
+  int frames = content_json ? sky_dc_encode_chat(content_json, is_private, q.seq, queue_frame, &q)
+                            : sky_dc_encode_binary(bin, len, is_private, q.seq, queue_frame, &q);
+  if (frames < 0) {
     /* Undo a partly queued message: the receiver must never see half of it. */
     sky_text *t = before ? before->next : p->outq.head;
     while (t) {
@@ -573,6 +578,14 @@ int sky__peer_send_chat(sky_client *c, sky_peer *p, const char *content_json, bo
   peer_flush(c, p); /* no-op until the channel opens */
   sky__arm_timer(c);
   return SKY_OK;
+}
+
+int sky__peer_send_chat(sky_client *c, sky_peer *p, const char *content_json, bool is_private) {
+  return peer_send(c, p, content_json, NULL, 0, is_private);
+}
+
+int sky__peer_send_binary(sky_client *c, sky_peer *p, const void *data, size_t len, bool is_private) {
+  return peer_send(c, p, NULL, data, len, is_private);
 }
 
 void sky_client_on_channel_drain(sky_client *c, int pc) {
@@ -595,15 +608,23 @@ void sky_client_on_channel_message(sky_client *c, int pc, const char *data, size
   sky_dc_result res = is_text ? sky_dc_receive(&p->reasm, data, len, &chat)
                               : sky_dc_receive_binary(&p->reasm, (const unsigned char *)data, len, &chat);
   if (res == SKY_DC_ACK) on_ack(p, chat.acked);
-  if (res == SKY_DC_CHAT) {
+  if (res == SKY_DC_CHAT || res == SKY_DC_BINARY) {
     /* Sent again on a fresh connection, already delivered: once is enough. */
     bool dup = chat.seq && chat.seq <= p->recv_seq;
     if (chat.seq) {
       if (!dup) p->recv_seq = chat.seq;
       p->ack_due = true;
     }
-    if (!dup) sky__incoming(c, chat.content, p->id, chat.is_private ? c->self_id : NULL, chat.is_private, true);
-    sky_dc_chat_clear(&chat);
+    const char *target = chat.is_private ? c->self_id : NULL;
+    if (dup) {
+      sky_dc_chat_clear(&chat);
+    } else if (res == SKY_DC_BINARY) {
+      sky__incoming_binary(c, chat.content, chat.len, p->id, target, chat.is_private); /* takes the bytes */
+      chat.content = NULL;
+    } else {
+      sky__incoming(c, chat.content, p->id, target, chat.is_private, true);
+      sky_dc_chat_clear(&chat);
+    }
   }
   sky__exit(c);
 }

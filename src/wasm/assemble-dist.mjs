@@ -1,5 +1,6 @@
 // Wraps the emscripten factories with the JS API (js-glue/) into dist/:
-//   dist/skymesh.js       UMD: require() in node, AMD, or the global `Skyway` from a <script> tag
+//   dist/skymesh.js       UMD: require() in node, AMD, or the globals `Skyway` and `Skylink` (the
+//                         same class, SkylinkJS's name) from a <script> tag
 //   dist/skymesh.mjs      ES module for browsers and bundlers (no node code inside)
 //   dist/skymesh.node.mjs ES module entry for node (loads skymesh.js)
 //   dist/skymesh.wasm     found next to the script (override: options.locateFile / wasmBinary)
@@ -30,12 +31,13 @@ const header = '/*! skymesh 0.1.0 | MIT | peer-to-peer WebRTC rooms and chat, co
 const umd = `${header}(function (root, factory) {
   if (typeof module == 'object' && module.exports) module.exports = factory();
   else if (typeof define == 'function' && define.amd) define([], factory);
-  else root.Skyway = factory();
+  else root.Skyway = root.Skylink = factory();
 }(typeof self != 'undefined' ? self : this, function () {
 var skyScriptUrl = typeof document != 'undefined' && document.currentScript ? document.currentScript.src : '';
 ${factory(path.join(wasmDir, 'skymesh.js'))}
 ${glue}
 Skyway.Skyway = Skyway;
+Skyway.Skylink = Skyway; // SkylinkJS 0.6's name for the same class
 Skyway.default = Skyway; // TypeScript's require() of a default export, without esModuleInterop
 return Skyway;
 }));
@@ -49,13 +51,13 @@ const esm = `${header}var skyScriptUrl = import.meta.url;
 ${factory(path.join(wasmDir, 'web/skymesh.js'))}
 ${webGlue}
 export default Skyway;
-export { Skyway };
+export { Skyway, Skyway as Skylink };
 `;
 
 const nodeEsm = `${header}import { createRequire } from 'node:module';
 const Skyway = createRequire(import.meta.url)('./skymesh.js');
 export default Skyway;
-export { Skyway };
+export { Skyway, Skyway as Skylink };
 `;
 
 fs.mkdirSync(dist, { recursive: true });

@@ -21,6 +21,9 @@
  *   sky_js_dc_send_bin(h, data, len)   the same, as a binary frame
  *   sky_js_dc_buffered(h)              synchronous: the channel's bufferedAmount
  *   sky_js_emit(name, args, len)       synchronous: the one C -> JS event channel
+ *   sky_js_binary(data, len)           synchronous: hands JS a copy of a binary
+ *                                      chat's bytes (an ArrayBuffer); C frees
+ *                                      its own right after
  *
  * C functions called from JS (EMSCRIPTEN_KEEPALIVE):
  *   sky_cb_local_description(h, type, sdp, len)
@@ -29,10 +32,20 @@
  *   sky_cb_state(h, kind, state, len)      kind: 0 connection 1 ice 2 signaling 3 channel
  *   sky_cb_channel_message(h, data, len, is_text)
  *   sky_cb_channel_drain(h)
+ *   sky_take_binary(id)                    the bytes of the binary chat that the
+ *                                          incomingMessage being dispatched
+ *                                          announced as {"$binary": id}: C passes
+ *                                          them to sky_js_binary and frees them
+ *                                          at once; returns the length, or -1
+ *                                          (unknown / already taken / expired)
+ * (and the entry point sky_send_p2p_bin(data, len, targets, targets_len) in
+ * skymesh.c: data is JS-owned, _malloc'd and _free'd by JS around the call;
+ * C copies.)
  *
  * A peer's operations run in order on a promise chain, so C may ask for an
  * answer right after asking to apply an offer.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <emscripten/em_js.h>
@@ -191,6 +204,12 @@ EM_JS(void, sky_js_emit, (const char *name, const char *args, int len), {
   if (Module.onSkyEvent) Module.onSkyEvent(UTF8ToString(name), UTF8ToString(args, len));
 });
 
+/* data: C-owned, copied at once into a new ArrayBuffer that JS keeps
+ * (skyTaken, read by Module.skyTakeBinary in bridge_pre.js). */
+EM_JS(void, sky_js_binary, (const char *data, int len), {
+  skyTaken = HEAPU8.slice(data, data + len).buffer;
+});
+
 /* ---- C called from JS ----------------------------------------------------- */
 /* Every pointer below is JS-owned, valid during the call only: C copies. */
 
@@ -219,6 +238,17 @@ EMSCRIPTEN_KEEPALIVE void sky_cb_channel_message(int h, const char *data, int le
 }
 
 EMSCRIPTEN_KEEPALIVE void sky_cb_channel_drain(int h) { sky_client_on_channel_drain(sky_wasm_client(), h); }
+
+/* id: from {"$binary": id} in the incomingMessage being dispatched. The bytes
+ * go to JS as a copy (sky_js_binary); C's are freed here. */
+EMSCRIPTEN_KEEPALIVE int sky_take_binary(int id) {
+  size_t len = 0;
+  char *data = sky_client_take_binary(sky_wasm_client(), (uint32_t)id, &len);
+  if (!data) return -1;
+  sky_js_binary(data, (int)len);
+  free(data);
+  return (int)len;
+}
 
 /* ---- the ops the core uses ------------------------------------------------ */
 

@@ -29,5 +29,6 @@ void sky_cb_ice_candidate(int h, const char *cand, int len, const char *mid, int
 void sky_cb_state(int h, int kind, const char *state, int len);
 void sky_cb_channel_message(int h, const char *data, int len, int is_text);
 void sky_cb_channel_drain(int h);
+int sky_take_binary(int id); /* -1: unknown; else the length handed to JS */
 
 #endif

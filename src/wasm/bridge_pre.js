@@ -82,6 +82,28 @@ function skyStrings(strs, fn) {
 }
 Module['skyStrings'] = skyStrings;
 
+// Binary chats. In: fn(ptr, len) with a copy of the bytes in WASM memory (JS
+// allocates and frees after the call: C copies). Out: the ArrayBuffer of the
+// binary chat {"$binary": id} that the incomingMessage being dispatched
+// announced (C hands a copy to sky_js_binary and frees its own), or null.
+Module['skyBytes'] = function(bytes, fn) {
+  var p = _malloc(bytes.length || 1);
+  try {
+    HEAPU8.set(bytes, p);
+    return fn(p, bytes.length);
+  } finally {
+    _free(p);
+  }
+};
+var skyTaken = null;
+Module['skyTakeBinary'] = function(id) {
+  skyTaken = null;
+  _sky_take_binary(id);
+  var b = skyTaken;
+  skyTaken = null;
+  return b;
+};
+
 // Read-only: the state and the selected candidate pair of handle h's
 // connection, from getStats (for getConnectionStatus). C keeps no copy: it is
 // a snapshot the app asked for.

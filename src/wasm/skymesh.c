@@ -208,6 +208,15 @@ EMSCRIPTEN_KEEPALIVE int sky_send_p2p(const char *content, int len, const char *
   return rc;
 }
 
+/* data: len bytes of binary content, JS-owned (copied here). targets as above. */
+EMSCRIPTEN_KEEPALIVE int sky_send_p2p_bin(const char *data, int len, const char *targets, int targets_len) {
+  if (len < 0) return SKY_E_ARG;
+  char *t = copy(targets, targets_len);
+  int rc = client() ? sky_client_send_p2p_binary(g_client, data, (size_t)len, t) : SKY_E_ARG;
+  free(t);
+  return rc;
+}
+
 /* target: a peer id, or NULL for the whole room. */
 EMSCRIPTEN_KEEPALIVE int sky_send_server(const char *content, int len, const char *target, int target_len) {
   char *c = copy(content, len), *t = copy(target, target_len);

@@ -4,7 +4,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import SkywayImported, { Skyway as NamedImport } from 'skymesh';
+import SkywayImported, { Skyway as NamedImport, Skylink as SkylinkImported } from 'skymesh';
 
 const require = createRequire(import.meta.url);
 
@@ -15,6 +15,8 @@ it('import and require give the same working Skyway class', async () => {
   assert.equal(NamedImport, SkywayRequired);
   assert.equal(SkywayRequired.Skyway, SkywayRequired);
   assert.equal(SkywayRequired.default, SkywayRequired, 'TypeScript require() without esModuleInterop');
+  assert.equal(SkywayRequired.Skylink, SkywayRequired, 'SkylinkJS 0.6 name: the same class');
+  assert.equal(SkylinkImported, SkywayRequired);
   const a = new SkywayImported();
   const b = SkywayRequired(); // callable without new, like SkywayJS
   await Promise.all([a.ready, b.ready]);

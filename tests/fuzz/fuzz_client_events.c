@@ -178,6 +178,21 @@ static void op_emit(void *user, const char *name, const char *args_json) {
     fprintf(stderr, "event %s with invalid arguments: %.300s\n", name, args_json);
     abort();
   }
+  /* A binary chat: its bytes are there to take (every other time: the rest
+   * are freed when the call returns), exactly as many as announced, once. */
+  const cJSON *msg = cJSON_GetArrayItem(args, 0);
+  if (strcmp(name, "incomingMessage") == 0 && cJSON_IsTrue(cJSON_GetObjectItem(msg, "isBinary")) && E.client) {
+    const cJSON *content = cJSON_GetObjectItem(msg, "content");
+    const cJSON *id = cJSON_GetObjectItem(content, "$binary"), *size = cJSON_GetObjectItem(content, "size");
+    CHECK(cJSON_IsNumber(id) && cJSON_IsNumber(size) && size->valuedouble <= SKY_DC_MESSAGE_MAX);
+    if (E.events & 1) {
+      size_t len = 0;
+      char *bytes = sky_client_take_binary(E.client, (uint32_t)id->valuedouble, &len);
+      CHECK(bytes && len == (size_t)size->valuedouble);
+      CHECK(!sky_client_take_binary(E.client, (uint32_t)id->valuedouble, &len));
+      free(bytes);
+    }
+  }
   cJSON_Delete(args);
   E.events++;
   if (getenv("FUZZ_CLIENT_TRACE")) fprintf(stderr, "event %s %.120s\n", name, args_json);
@@ -199,7 +214,8 @@ static void op_emit(void *user, const char *name, const char *args_json) {
   }
 }
 
-/* Binary frames are parts of long messages: the far end must reassemble them. */
+/* Binary frames are parts of long messages and binary chats: the far end must
+ * reassemble them. */
 static int op_dc_send_binary(void *user, int pc, const char *data, size_t len) {
   (void)user;
   CHECK(pc_live(pc));
@@ -207,7 +223,8 @@ static int op_dc_send_binary(void *user, int pc, const char *data, size_t len) {
   sky_dc_chat chat;
   sky_dc_result r = sky_dc_receive_binary(&E.far_end[pc], (const unsigned char *)data, len, &chat);
   CHECK(r != SKY_DC_ERROR);
-  if (r == SKY_DC_CHAT) sky_dc_chat_clear(&chat);
+  if (r == SKY_DC_BINARY) CHECK(chat.content && chat.len <= SKY_DC_MESSAGE_MAX);
+  if (r == SKY_DC_CHAT || r == SKY_DC_BINARY) sky_dc_chat_clear(&chat);
   return 0;
 }
 
@@ -440,7 +457,23 @@ static void server_message(sky_client *c, in *i) {
 static void peer_frame(sky_client *c, in *i) {
   int pc = pick_pc(i);
   char buf[SKY_DC_FRAME_MAX + 256];
-  uint8_t kind = u8(i) % 3;
+  uint8_t kind = u8(i) % 4;
+  if (kind == 3) { /* a binary chat frame, perhaps lying about seq, total, offset */
+    static const uint32_t lies[] = {0, 1, 2, 3, 16370, 16371, 262144, 262145, 4294967295u};
+    unsigned char *frame = malloc(SKY_DC_FRAME_MAX + 16);
+    CHECK(frame);
+    size_t dlen = (size_t)u16(i) % (SKY_DC_BIN_SLICE_MAX + 16);
+    frame[0] = SKY_DC_BIN_CHAT;
+    for (int f = 0; f < 3; f++) {
+      uint32_t v = lies[u8(i) % 9];
+      for (int k = 0; k < 4; k++) frame[1 + 4 * f + k] = (unsigned char)(v >> (8 * k));
+    }
+    frame[13] = u8(i);
+    memset(frame + SKY_DC_BIN_HEADER, u8(i), dlen);
+    sky_client_on_channel_message(c, pc, (const char *)frame, SKY_DC_BIN_HEADER + dlen, false);
+    free(frame);
+    return;
+  }
   if (kind == 0) {
     snprintf(buf, sizeof buf, "{\"t\":\"chat\",\"content\":%s,\"private\":%s}", JSONS[u8(i) % 5],
              u8(i) & 1 ? "true" : "false");
@@ -611,8 +644,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       big[0] = '"';
       big[n - 1] = '"';
       big[n] = '\0';
-      int rc = sky_client_send_p2p(c, big, NULL);
-      CHECK(rc == SKY_OK || rc == SKY_E_STATE || rc == SKY_E_TOO_LARGE || rc == SKY_E_QUEUE_FULL);
+      /* or as binary, to everyone or one peer */
+      uint8_t how = u8(&i);
+      int rc = how % 3 == 0 ? sky_client_send_p2p(c, big, NULL)
+               : sky_client_send_p2p_binary(c, big, how & 0x80 ? 0 : n, how % 3 == 1 ? NULL : "[\"00000000000000000000000000000001\"]");
+      CHECK(rc == SKY_OK || rc == SKY_E_STATE || rc == SKY_E_TOO_LARGE || rc == SKY_E_QUEUE_FULL ||
+            rc == SKY_E_UNKNOWN_PEER);
       free(big);
       break;
     }

@@ -16,7 +16,12 @@
  *      chunks (up to past SKY_DC_MESSAGE_MAX, where it must refuse).
  *   3: round trip, then the same frames replayed with one frame dropped,
  *      duplicated or swapped (byte 1 picks which): the reassembler must not
- *      deliver a different message; at most it delivers nothing. */
+ *      deliver a different message; at most it delivers nothing.
+ * Modes 1..3 also send the raw rest (mode 2: repeated) as a binary chat
+ * (SKY_DC_BIN_CHAT frames), with the same checks: the bytes, seq and private
+ * flag come back exactly, once, and a damaged sequence delivers nothing else.
+ * Mode 0 feeds frames starting 0x02 as binary chats too: no crash, no leak,
+ * bounded, and a delivered binary chat has exactly len bytes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,8 +72,11 @@ static void feed(sky_dc_reasm *r, const char *frame, size_t len, size_t *fed) {
   bool binary = len && (uint8_t)frame[0] >= 0x01 && (uint8_t)frame[0] <= 0x03;
   sky_dc_result res = binary ? sky_dc_receive_binary(r, (const unsigned char *)frame, len, &chat)
                              : sky_dc_receive(r, frame, len, &chat);
-  CHECK(res == SKY_DC_NONE || res == SKY_DC_CHAT || res == SKY_DC_ACK || res == SKY_DC_ERROR);
+  CHECK(res == SKY_DC_NONE || res == SKY_DC_CHAT || res == SKY_DC_ACK || res == SKY_DC_ERROR ||
+        res == SKY_DC_BINARY);
   if (res == SKY_DC_CHAT) check_chat(&chat);
+  else if (res == SKY_DC_BINARY) CHECK(chat.content && chat.len <= SKY_DC_MESSAGE_MAX && chat.len <= *fed &&
+                                       chat.content[chat.len] == '\0');
   else CHECK(chat.content == NULL);
   if (res == SKY_DC_ACK) CHECK(chat.acked > 0); /* an ack names a real sequence number */
   sky_dc_chat_clear(&chat);
@@ -107,7 +115,8 @@ typedef struct frames {
 static bool collect(void *user, const char *frame, size_t len, bool binary) {
   frames *f = user;
   CHECK(len <= SKY_DC_FRAME_MAX);
-  if (binary) CHECK(len > SKY_DC_PART_HEADER && (uint8_t)frame[0] == SKY_DC_BIN_PART);
+  if (binary) CHECK((len > SKY_DC_PART_HEADER && (uint8_t)frame[0] == SKY_DC_BIN_PART) ||
+                    (len >= SKY_DC_BIN_HEADER && (uint8_t)frame[0] == SKY_DC_BIN_CHAT));
   else CHECK(strlen(frame) == len);
   char **items = realloc(f->items, (f->count + 1) * sizeof *items);
   size_t *lens = realloc(f->lens, (f->count + 1) * sizeof *lens);
@@ -215,6 +224,73 @@ static void round_trip(const char *content, bool is_private, uint32_t msg_id, in
   frames_free(&f);
 }
 
+/* Feeds the frames of a binary chat in the given order; returns how many
+ * binary chats came out, each checked to be exactly (data, len). */
+static int replay_binary(const frames *f, const size_t *order, size_t n, const uint8_t *data, size_t len,
+                         bool is_private, uint32_t seq) {
+  sky_dc_reasm r;
+  memset(&r, 0, sizeof r);
+  int delivered = 0;
+  size_t fed = 0;
+  for (size_t k = 0; k < n; k++) {
+    size_t i = order[k];
+    sky_dc_chat chat;
+    memset(&chat, 0, sizeof chat);
+    fed += f->lens[i];
+    CHECK(f->bins[i]);
+    sky_dc_result res = sky_dc_receive_binary(&r, (const unsigned char *)f->items[i], f->lens[i], &chat);
+    CHECK(res != SKY_DC_CHAT && res != SKY_DC_ACK);
+    if (res == SKY_DC_BINARY) {
+      CHECK(chat.len == len && (len == 0 || memcmp(chat.content, data, len) == 0));
+      CHECK(chat.is_private == is_private && chat.seq == seq);
+      delivered++;
+    }
+    sky_dc_chat_clear(&chat);
+    check_reasm(&r, fed);
+  }
+  sky_dc_reasm_clear(&r);
+  return delivered;
+}
+
+static void binary_round_trip(const uint8_t *data, size_t len, bool is_private, uint32_t seq, int damage) {
+  frames f;
+  memset(&f, 0, sizeof f);
+  int n = sky_dc_encode_binary(data, len, is_private, seq, collect, &f);
+  if (n < 0) {
+    CHECK(len > SKY_DC_MESSAGE_MAX && f.count == 0);
+    return;
+  }
+  CHECK((size_t)n == f.count && n >= 1);
+  CHECK(f.count == (len ? (len + SKY_DC_BIN_SLICE_MAX - 1) / SKY_DC_BIN_SLICE_MAX : 1));
+  size_t *order = malloc((f.count + 1) * sizeof *order);
+  CHECK(order);
+  for (size_t i = 0; i < f.count; i++) order[i] = i;
+  CHECK(replay_binary(&f, order, f.count, data, len, is_private, seq) == 1);
+  if (damage >= 0 && f.count > 1) {
+    size_t victim = (size_t)damage % f.count, m = f.count;
+    switch ((damage / 7) % 3) {
+    case 0: /* drop one frame */
+      memmove(order + victim, order + victim + 1, (m - victim - 1) * sizeof *order);
+      CHECK(replay_binary(&f, order, m - 1, data, len, is_private, seq) == 0);
+      break;
+    case 1: /* duplicate one frame */
+      memmove(order + victim + 1, order + victim, (m - victim) * sizeof *order);
+      CHECK(replay_binary(&f, order, m + 1, data, len, is_private, seq) <= 1);
+      break;
+    default: { /* swap two neighbours */
+      size_t other = victim + 1 < m ? victim + 1 : victim - 1;
+      size_t t = order[victim];
+      order[victim] = order[other];
+      order[other] = t;
+      CHECK(replay_binary(&f, order, m, data, len, is_private, seq) == 0);
+      break;
+    }
+    }
+  }
+  free(order);
+  frames_free(&f);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 2) return 0;
   uint8_t mode = data[0] % 4;
@@ -227,6 +303,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     break;
   case 1:
   case 3: {
+    binary_round_trip(data, size, arg & 1, arg, mode == 3 ? arg : -1);
     cJSON *parsed = cJSON_ParseWithLength((const char *)data, size);
     if (parsed && depth_of(parsed) <= SKY_JSON_DEPTH_MAX) {
       char *content = cJSON_PrintUnformatted(parsed);
@@ -245,6 +322,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *text = malloc(total + 1);
     CHECK(text);
     for (size_t k = 0; k < reps; k++) memcpy(text + k * size, data, size);
+    binary_round_trip((const uint8_t *)text, total, arg & 2, 7u * arg, arg);
     for (size_t k = 0; k < total; k++) if (text[k] == '\0') text[k] = ' ';
     text[total] = '\0';
     cJSON *s = cJSON_CreateString(text);

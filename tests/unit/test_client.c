@@ -161,7 +161,7 @@ static void test_server_message_and_lock(void **state) {
   feed_peer(c, SKY_MSG_PEER_JOINED, PEER_B, "{\"name\":\"B\"}");
   assert_int_equal(sky_client_send_server(c, "{\"x\":1}", PEER_B), SKY_OK);
   EXPECT(f, "send ", "\"message\"");
-  EXPECT(f, "emit incomingMessage", "\"isPrivate\":true,\"isDataChannel\":false},\"" SELF "\"");
+  EXPECT(f, "emit incomingMessage", "\"isPrivate\":true,\"isDataChannel\":false,\"isBinary\":false},\"" SELF "\"");
   assert_int_equal(sky_client_send_server(c, "1", PEER_C), SKY_E_UNKNOWN_PEER);
   sky_msg m = {0};
   m.type = SKY_MSG_MESSAGE;
@@ -351,7 +351,7 @@ static void test_p2p_queued_until_open_and_echoed(void **state) {
   assert_int_equal(sky_client_send_p2p(c, "\"first\"", NULL), SKY_OK);
   assert_int_equal(sky_client_send_p2p(c, "{\"n\":2}", NULL), SKY_OK);
   assert_int_equal(count(f, "dc_send", NULL), 0);
-  EXPECT(f, "emit incomingMessage", "\"content\":\"first\",\"senderPeerId\":\"" SELF "\",\"targetPeerId\":null,\"isPrivate\":false,\"isDataChannel\":true},\"" SELF "\"");
+  EXPECT(f, "emit incomingMessage", "\"content\":\"first\",\"senderPeerId\":\"" SELF "\",\"targetPeerId\":null,\"isPrivate\":false,\"isDataChannel\":true,\"isBinary\":false},\"" SELF "\"");
   EXPECT(f, "emit incomingMessage", "true]");
   sky_client_on_pc_state(c, pc, SKY_PCS_CHANNEL, "open");
   int a = find(f, "dc_send", "first"), b = find(f, "dc_send", "\"n\":2");
@@ -371,7 +371,7 @@ static void test_p2p_receive_private_and_unicode(void **state) {
   int pc = connect_answering(f, PEER_B);
   const char *frame = "{\"t\":\"chat\",\"content\":\"héllo 👋 你好 שלום\",\"private\":true}";
   sky_client_on_channel_message(c, pc, frame, strlen(frame), true);
-  EXPECT(f, "emit incomingMessage", "\"content\":\"héllo 👋 你好 שלום\",\"senderPeerId\":\"" PEER_B "\",\"targetPeerId\":\"" SELF "\",\"isPrivate\":true,\"isDataChannel\":true}");
+  EXPECT(f, "emit incomingMessage", "\"content\":\"héllo 👋 你好 שלום\",\"senderPeerId\":\"" PEER_B "\",\"targetPeerId\":\"" SELF "\",\"isPrivate\":true,\"isDataChannel\":true,\"isBinary\":false}");
   EXPECT(f, "emit incomingMessage", "false]");
   clear_lines(f);
   sky_client_on_channel_message(c, pc, "garbage", 7, true);

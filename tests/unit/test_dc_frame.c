@@ -297,6 +297,158 @@ static void test_acks_and_sequence_numbers(void **state) {
   sky_dc_reasm_clear(&r);
 }
 
+/* ---- binary chat frames ------------------------------------------------- */
+
+typedef struct bframes {
+  unsigned char *f[32];
+  size_t len[32];
+  int n;
+} bframes;
+
+static bool collect_bin(void *user, const char *frame, size_t len, bool binary) {
+  bframes *fr = user;
+  assert_true(binary);
+  assert_true(len >= SKY_DC_BIN_HEADER && len <= SKY_DC_FRAME_MAX);
+  assert_int_equal((unsigned char)frame[0], SKY_DC_BIN_CHAT);
+  if (fr->n >= 32) return false;
+  fr->f[fr->n] = malloc(len);
+  memcpy(fr->f[fr->n], frame, len);
+  fr->len[fr->n++] = len;
+  return true;
+}
+
+static void bframes_free(bframes *fr) {
+  for (int i = 0; i < fr->n; i++) free(fr->f[i]);
+  fr->n = 0;
+}
+
+static unsigned char *pattern(size_t n) {
+  unsigned char *b = malloc(n ? n : 1);
+  for (size_t i = 0; i < n; i++) b[i] = (unsigned char)(i * 7 + (i >> 8) * 13); /* every byte value, NULs too */
+  return b;
+}
+
+/* Encodes n bytes, checks the frame count, feeds them all back: exactly one
+ * binary chat with the same bytes, private flag and seq, from the last frame. */
+static void binary_round_trip(size_t n, int frames_want, bool priv) {
+  unsigned char *data = pattern(n);
+  bframes fr = {0};
+  assert_int_equal(sky_dc_encode_binary(data, n, priv, 77, collect_bin, &fr), frames_want);
+  assert_int_equal(fr.n, frames_want);
+  sky_dc_reasm r = {0};
+  sky_dc_chat chat;
+  for (int i = 0; i < fr.n; i++) {
+    sky_dc_result res = sky_dc_receive_binary(&r, fr.f[i], fr.len[i], &chat);
+    if (i < fr.n - 1) {
+      assert_int_equal(res, SKY_DC_NONE);
+      continue;
+    }
+    assert_int_equal(res, SKY_DC_BINARY);
+    assert_non_null(chat.content);
+    assert_int_equal(chat.len, n);
+    assert_memory_equal(chat.content, data, n ? n : 0);
+    assert_int_equal(chat.is_private, priv);
+    assert_int_equal(chat.seq, 77);
+    sky_dc_chat_clear(&chat);
+  }
+  assert_null(r.buf);
+  sky_dc_reasm_clear(&r);
+  bframes_free(&fr);
+  free(data);
+}
+
+static void test_binary_round_trips(void **state) {
+  (void)state;
+  binary_round_trip(0, 1, false);
+  binary_round_trip(1, 1, true);
+  binary_round_trip(SKY_DC_FRAME_MAX - SKY_DC_BIN_HEADER, 1, false); /* exactly a slice */
+  binary_round_trip(SKY_DC_BIN_SLICE_MAX + 1, 2, true);
+  binary_round_trip(SKY_DC_FRAME_MAX, 2, false);
+  binary_round_trip(SKY_DC_MESSAGE_MAX, (SKY_DC_MESSAGE_MAX + SKY_DC_BIN_SLICE_MAX - 1) / SKY_DC_BIN_SLICE_MAX, true);
+  /* the header: kind, seq, total, offset, flags */
+  bframes fr = {0};
+  assert_int_equal(sky_dc_encode_binary("ab", 2, true, 0x01020304, collect_bin, &fr), 1);
+  const unsigned char want[] = {0x02, 4, 3, 2, 1, 2, 0, 0, 0, 0, 0, 0, 0, 1, 'a', 'b'};
+  assert_int_equal(fr.len[0], sizeof want);
+  assert_memory_equal(fr.f[0], want, sizeof want);
+  bframes_free(&fr);
+  /* over the limit: refused, nothing sent */
+  unsigned char *big = pattern(SKY_DC_MESSAGE_MAX + 1);
+  assert_int_equal(sky_dc_encode_binary(big, SKY_DC_MESSAGE_MAX + 1, false, 1, collect_bin, &fr), -1);
+  assert_int_equal(fr.n, 0);
+  free(big);
+  assert_int_equal(sky_dc_encode_binary(NULL, 1, false, 1, collect_bin, &fr), -1);
+}
+
+/* A binary chat frame with the given header fields and n bytes of slice. */
+static sky_dc_result bin(sky_dc_reasm *r, uint32_t seq, uint32_t total, uint32_t off, unsigned char flags, size_t n,
+                         sky_dc_chat *chat) {
+  static unsigned char buf[SKY_DC_FRAME_MAX + SKY_DC_BIN_HEADER];
+  buf[0] = SKY_DC_BIN_CHAT;
+  for (int k = 0; k < 4; k++) {
+    buf[1 + k] = (unsigned char)(seq >> (8 * k));
+    buf[5 + k] = (unsigned char)(total >> (8 * k));
+    buf[9 + k] = (unsigned char)(off >> (8 * k));
+  }
+  buf[13] = flags;
+  memset(buf + SKY_DC_BIN_HEADER, 'x', n);
+  return sky_dc_receive_binary(r, buf, SKY_DC_BIN_HEADER + n, chat);
+}
+
+static void test_binary_lying_peer(void **state) {
+  (void)state;
+  sky_dc_reasm r = {0};
+  sky_dc_chat chat;
+  /* a total past the limit, whatever the slice */
+  assert_int_equal(bin(&r, 1, SKY_DC_MESSAGE_MAX + 1, 0, 0, 10, &chat), SKY_DC_ERROR);
+  assert_int_equal(bin(&r, 1, 0xFFFFFFFFu, 0, 0, 10, &chat), SKY_DC_ERROR);
+  assert_null(r.buf);
+  /* a huge announced total allocates only what arrived */
+  assert_int_equal(bin(&r, 1, SKY_DC_MESSAGE_MAX, 0, 0, 5, &chat), SKY_DC_NONE);
+  assert_int_equal(r.len, 5);
+  /* a gap, an overlap, another seq, another total, other flags: each a reset */
+  assert_int_equal(bin(&r, 1, SKY_DC_MESSAGE_MAX, 6, 0, 5, &chat), SKY_DC_ERROR);
+  assert_null(r.buf);
+  assert_int_equal(bin(&r, 2, 20, 0, 0, 10, &chat), SKY_DC_NONE);
+  assert_int_equal(bin(&r, 2, 20, 5, 0, 10, &chat), SKY_DC_ERROR);
+  assert_int_equal(bin(&r, 2, 20, 0, 0, 10, &chat), SKY_DC_NONE);
+  assert_int_equal(bin(&r, 3, 20, 10, 0, 10, &chat), SKY_DC_ERROR);
+  assert_int_equal(bin(&r, 2, 20, 0, 0, 10, &chat), SKY_DC_NONE);
+  assert_int_equal(bin(&r, 2, 21, 10, 0, 10, &chat), SKY_DC_ERROR);
+  assert_int_equal(bin(&r, 2, 20, 0, 0, 10, &chat), SKY_DC_NONE);
+  assert_int_equal(bin(&r, 2, 20, 10, SKY_DC_BIN_PRIVATE, 10, &chat), SKY_DC_ERROR);
+  /* more than announced */
+  assert_int_equal(bin(&r, 2, 20, 0, 0, 10, &chat), SKY_DC_NONE);
+  assert_int_equal(bin(&r, 2, 20, 10, 0, 11, &chat), SKY_DC_ERROR);
+  /* an empty slice in a non-empty message; a short header; continuation of nothing */
+  assert_int_equal(bin(&r, 2, 20, 0, 0, 0, &chat), SKY_DC_ERROR);
+  const unsigned char shorth[] = {SKY_DC_BIN_CHAT, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  assert_int_equal(sky_dc_receive_binary(&r, shorth, sizeof shorth, &chat), SKY_DC_ERROR);
+  assert_int_equal(bin(&r, 2, 20, 10, 0, 10, &chat), SKY_DC_ERROR);
+  assert_int_equal(bin(&r, 2, 0, 5, 0, 0, &chat), SKY_DC_ERROR);
+  /* a frame over 16 KiB */
+  assert_int_equal(bin(&r, 2, 20000, 0, 0, SKY_DC_FRAME_MAX, &chat), SKY_DC_ERROR);
+  /* a binary chat can not continue a text part, nor a part a binary chat */
+  unsigned char part[SKY_DC_PART_HEADER + 4] = {SKY_DC_BIN_PART, 9, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 'a', 'b', 'c', 'd'};
+  assert_int_equal(sky_dc_receive_binary(&r, part, sizeof part, &chat), SKY_DC_NONE);
+  assert_int_equal(bin(&r, 9, 20, 4, 0, 4, &chat), SKY_DC_ERROR);
+  assert_int_equal(bin(&r, 9, 20, 0, 0, 4, &chat), SKY_DC_NONE);
+  part[9] = 4;
+  assert_int_equal(sky_dc_receive_binary(&r, part, sizeof part, &chat), SKY_DC_ERROR);
+  /* a new message at offset 0 abandons an unfinished one, and is delivered whole */
+  assert_int_equal(bin(&r, 4, 20, 0, 0, 10, &chat), SKY_DC_NONE);
+  assert_int_equal(bin(&r, 5, 3, 0, SKY_DC_BIN_PRIVATE | 0x80, 3, &chat), SKY_DC_BINARY);
+  assert_int_equal(chat.len, 3);
+  assert_memory_equal(chat.content, "xxx", 3);
+  assert_true(chat.is_private);
+  assert_int_equal(chat.seq, 5);
+  sky_dc_chat_clear(&chat);
+  /* unknown kinds stay ignored */
+  const unsigned char unknown[] = {0x03, 1, 2, 3};
+  assert_int_equal(sky_dc_receive_binary(&r, unknown, sizeof unknown, &chat), SKY_DC_NONE);
+  sky_dc_reasm_clear(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_small_round_trip),
@@ -307,6 +459,8 @@ int main(void) {
     cmocka_unit_test(test_lying_peer),
     cmocka_unit_test(test_bad_frames),
     cmocka_unit_test(test_acks_and_sequence_numbers),
+    cmocka_unit_test(test_binary_round_trips),
+    cmocka_unit_test(test_binary_lying_peer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
