@@ -441,6 +441,23 @@ void sky_client_set_default_room(sky_client *c, const char *room) {
   if (c && room) snprintf(c->default_room, sizeof c->default_room, "%s", room);
 }
 
+/* Out of the room, as the API sees it: every peer and then ourselves
+ * reported left, and leaveRoom()'s completion with the room we were in. */
+void sky__left_room(sky_client *c) {
+  sky__peer_drop_all(c, true);
+  char previous[SKY_ROOM_MAX + 1];
+  snprintf(previous, sizeof previous, "%s", c->room);
+  sky__emit_peer_event(c, "peerLeft", c->self_id, c->user_data, true);
+  c->room[0] = '\0';
+  c->locked = false;
+  c->state = SKY_ROOM_AUTHENTICATED;
+  c->leave_pending = false;
+  cJSON *res = cJSON_CreateObject();
+  cJSON_AddStringToObject(res, "peerId", c->self_id);
+  cJSON_AddStringToObject(res, "previousRoom", previous);
+  sky__emit_done(c, "_leave", NULL, NULL, res);
+}
+
 /* Stops talking to the peers at once; the server confirms with "left". */
 void sky__start_leave(sky_client *c) {
   c->leave_pending = false;
@@ -491,17 +508,8 @@ int sky_client_leave(sky_client *c) {
   if (sky__session_online(c)) {
     sky__start_leave(c);
   } else { /* the server hears of it once we are back; the room goes now */
-    sky__peer_drop_all(c, true);
-    char previous[SKY_ROOM_MAX + 1];
-    snprintf(previous, sizeof previous, "%s", c->room);
-    sky__emit_peer_event(c, "peerLeft", c->self_id, c->user_data, true);
-    c->room[0] = '\0';
-    c->state = SKY_ROOM_AUTHENTICATED;
+    sky__left_room(c);
     c->session.leave_wanted = true;
-    cJSON *res = cJSON_CreateObject();
-    cJSON_AddStringToObject(res, "peerId", c->self_id);
-    cJSON_AddStringToObject(res, "previousRoom", previous);
-    sky__emit_done(c, "_leave", NULL, NULL, res);
   }
   sky__exit(c);
   return SKY_OK;
@@ -517,20 +525,22 @@ static void echo_binary(sky_client *c, const void *data, size_t len, const char 
 }
 
 /* content (compact JSON) or, when content is NULL, len bytes of binary. */
-static int send_p2p(sky_client *c, const char *content, const void *bin, size_t len, const char *targets_json) {
-  int rc = SKY_OK;
-  cJSON *targets = NULL;
-  if (targets_json) {
-    targets = cJSON_Parse(targets_json);
-    int n = cJSON_GetArraySize(targets);
-    if (!cJSON_IsArray(targets) || n < 1) rc = SKY_E_ARG;
-    const cJSON *t;
-    cJSON_ArrayForEach(t, targets) {
-      if (rc) break;
-      if (!cJSON_IsString(t)) rc = SKY_E_ARG;
-      else if (!sky__peer_visible(c, t->valuestring)) rc = SKY_E_UNKNOWN_PEER;
-    }
+/* A JSON array of peer ids, every one a visible peer of the room: SKY_OK,
+ * else ARG (not such an array) or UNKNOWN_PEER. NULL targets pass. */
+static int check_targets(const sky_client *c, const char *targets_json, const cJSON *targets) {
+  if (!targets_json) return SKY_OK;
+  if (!cJSON_IsArray(targets) || cJSON_GetArraySize(targets) < 1) return SKY_E_ARG;
+  const cJSON *t;
+  cJSON_ArrayForEach(t, targets) {
+    if (!cJSON_IsString(t)) return SKY_E_ARG;
+    if (!sky__peer_visible(c, t->valuestring)) return SKY_E_UNKNOWN_PEER;
   }
+  return SKY_OK;
+}
+
+static int send_p2p(sky_client *c, const char *content, const void *bin, size_t len, const char *targets_json) {
+  cJSON *targets = targets_json ? cJSON_Parse(targets_json) : NULL;
+  int rc = check_targets(c, targets_json, targets);
   if (rc == SKY_OK) {
     sky__enter(c);
     if (targets) {
@@ -617,15 +627,9 @@ int sky_client_refresh(sky_client *c, const char *targets_json, bool ice_restart
   if (!c) return SKY_E_ARG;
   if (c->state != SKY_ROOM_IN_ROOM) return SKY_E_STATE;
   cJSON *targets = targets_json ? cJSON_Parse(targets_json) : NULL;
-  int rc = SKY_OK;
-  if (targets_json && (!cJSON_IsArray(targets) || cJSON_GetArraySize(targets) < 1)) rc = SKY_E_ARG;
-  else if (!ice_restart && !sky__session_online(c)) rc = SKY_E_OFFLINE; /* the offer needs the server */
+  int rc = check_targets(c, targets_json, targets);
+  if (rc == SKY_OK && !ice_restart && !sky__session_online(c)) rc = SKY_E_OFFLINE; /* the offer needs the server */
   const cJSON *t;
-  cJSON_ArrayForEach(t, targets) {
-    if (rc) break;
-    if (!cJSON_IsString(t)) rc = SKY_E_ARG;
-    else if (!sky__peer_visible(c, t->valuestring)) rc = SKY_E_UNKNOWN_PEER;
-  }
   if (rc == SKY_OK) {
     sky__enter(c);
     sky_peer *p, *tmp;
@@ -827,17 +831,7 @@ static void on_left(sky_client *c) {
     if (c->join_pending) sky__send_join(c, c->pending_room);
     return;
   }
-  sky__peer_drop_all(c, true);
-  char previous[SKY_ROOM_MAX + 1];
-  snprintf(previous, sizeof previous, "%s", c->room);
-  sky__emit_peer_event(c, "peerLeft", c->self_id, c->user_data, true);
-  c->room[0] = '\0';
-  c->locked = false;
-  c->state = SKY_ROOM_AUTHENTICATED;
-  cJSON *res = cJSON_CreateObject();
-  cJSON_AddStringToObject(res, "peerId", c->self_id);
-  cJSON_AddStringToObject(res, "previousRoom", previous);
-  sky__emit_done(c, "_leave", NULL, NULL, res);
+  sky__left_room(c);
   if (c->join_pending) sky__send_join(c, c->pending_room);
 }
 

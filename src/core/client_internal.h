@@ -165,6 +165,7 @@ void sky__emit_peer_event(sky_client *c, const char *name, const char *peer_id, 
 void sky__emit_done(sky_client *c, const char *name, const char *code, const char *text, struct cJSON *result);
 void sky__emit_simple(sky_client *c, const char *name, struct cJSON *arg);
 void sky__start_leave(sky_client *c);
+void sky__left_room(sky_client *c);
 bool sky__send_join(sky_client *c, const char *room);
 void sky__enter(sky_client *c);
 void sky__exit(sky_client *c);

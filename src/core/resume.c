@@ -146,17 +146,8 @@ void sky__session_lost(sky_client *c, const char *code, const char *text) {
   }
   /* A leave in flight completes locally: the peers are already dropped. */
   if (c->state == SKY_ROOM_LEAVING) {
-    char previous[SKY_ROOM_MAX + 1];
-    snprintf(previous, sizeof previous, "%s", c->room);
-    sky__emit_peer_event(c, "peerLeft", c->self_id, c->user_data, true);
-    c->room[0] = '\0';
-    c->state = SKY_ROOM_AUTHENTICATED;
-    c->leave_pending = false;
+    sky__left_room(c);
     s->leave_wanted = true; /* the token still names the room */
-    cJSON *res = cJSON_CreateObject();
-    cJSON_AddStringToObject(res, "peerId", c->self_id);
-    cJSON_AddStringToObject(res, "previousRoom", previous);
-    sky__emit_done(c, "_leave", NULL, NULL, res);
   }
   if (had_socket) sky__emit_simple(c, "channelClose", NULL);
   if (was_up || s->attempt == 0) emit_sig_state(c, "reconnecting");

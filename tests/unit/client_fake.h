@@ -277,6 +277,13 @@ static int setup(void **state) {
   return 0;
 }
 
+/* setup, with the fake clock started away from 0, as real clocks are. */
+static int setup_clock(void **state) {
+  setup(state);
+  ((fake *)*state)->now = 1000;
+  return 0;
+}
+
 static int teardown(void **state) {
   fake *f = *state;
   sky_client_free(f->client);

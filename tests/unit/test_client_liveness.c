@@ -3,12 +3,6 @@
  * cannot be delivered. */
 #include "client_fake.h"
 
-static int setup_clock(void **state) {
-  setup(state);
-  ((fake *)*state)->now = 1000;
-  return 0;
-}
-
 static void hb_from(sky_client *c, const char *id) {
   sky_client_on_channel_message(c, sky_client_peer_handle(c, id), "{\"t\":\"hb\"}", 10, true);
 }

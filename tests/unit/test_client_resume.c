@@ -3,13 +3,6 @@
  * resumes with the token, reconciles the peers; fatal refusals stop it. */
 #include "client_fake.h"
 
-/* The fake clock starts away from 0, as real clocks do. */
-static int setup_clock(void **state) {
-  setup(state);
-  ((fake *)*state)->now = 1000;
-  return 0;
-}
-
 /* Milliseconds until a line containing `what` appears (fake time, 1 ms steps). */
 static uint64_t ms_until(fake *f, const char *what) {
   int before = count(f, what, NULL);

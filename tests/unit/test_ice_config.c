@@ -128,12 +128,6 @@ static void test_candidate_filters(void **state) {
 
 /* ---- the client ----------------------------------------------------------- */
 
-static int setup_clock(void **state) {
-  setup(state);
-  ((fake *)*state)->now = 1000;
-  return 0;
-}
-
 static void feed_welcome_turn(sky_client *c, const char *servers) {
   sky_msg m = {0};
   m.type = SKY_MSG_WELCOME;
