@@ -321,8 +321,7 @@ P.refreshConnection = function(target, iceRestart, callback) {
   var err = null;
   try { self._check(rc); } catch (e) { err = e; }
   if (callback) {
-    self._safe(callback, err ? [err, null] : [null, {listOfPeers: ids || Object.keys(self.getPeersInRoom())
-      .filter(function(id) { return id != self._selfId(); })}]);
+    self._safe(callback, err ? [err, null] : [null, {listOfPeers: ids || self._otherPeers()}]);
   } else if (err) throw err;
 };
 
@@ -333,8 +332,7 @@ P.refreshConnection = function(target, iceRestart, callback) {
 P.getConnectionStatus = function(target, callback) {
   if (typeof target == 'function') { callback = target; target = null; }
   var self = this;
-  var ids = target == null ? Object.keys(self.getPeersInRoom()).filter(function(id) { return id != self._selfId(); })
-    : Array.isArray(target) ? target : [target];
+  var ids = target == null ? self._otherPeers() : Array.isArray(target) ? target : [target];
   var stats = {};
   var done = Promise.all(ids.map(function(id) {
     var h = self._m ? self._call('sky_peer_pc', String(id)) : 0;
@@ -346,7 +344,11 @@ P.getConnectionStatus = function(target, callback) {
   return done;
 };
 
-P._selfId = function() { return this._m ? this._text('sky_self_id') : null; };
+// Ids of everyone in the room but us.
+P._otherPeers = function() {
+  var self = this._m ? this._text('sky_self_id') : null;
+  return Object.keys(this.getPeersInRoom()).filter(function(id) { return id != self; });
+};
 
 P.lockRoom = function() { this._lock(1); };
 P.unlockRoom = function() { this._lock(0); };

@@ -272,7 +272,7 @@ bool sky__send_join(sky_client *c, const char *room) {
   return true;
 }
 
-static void send_update(sky_client *c) {
+void sky__send_update(sky_client *c) {
   sky_msg m;
   memset(&m, 0, sizeof m);
   m.type = SKY_MSG_UPDATE;
@@ -428,7 +428,7 @@ int sky_client_set_user_data(sky_client *c, const char *json) {
   /* Offline, it goes with the resuming hello. */
   if (c->state != SKY_ROOM_IDLE && c->state != SKY_ROOM_CONNECTING && c->state != SKY_ROOM_ERROR &&
       sky__session_online(c)) {
-    send_update(c);
+    sky__send_update(c);
   }
   sky__emit_peer_event(c, "peerUpdated", c->self_id, c->user_data, true);
   sky__exit(c);
@@ -442,16 +442,21 @@ void sky_client_set_default_room(sky_client *c, const char *room) {
 }
 
 /* Out of the room, as the API sees it: every peer and then ourselves
- * reported left, and leaveRoom()'s completion with the room we were in. */
-void sky__left_room(sky_client *c) {
+ * reported left. Leaves the room's name in `previous` (SKY_ROOM_MAX + 1). */
+void sky__out_of_room(sky_client *c, char *previous) {
   sky__peer_drop_all(c, true);
-  char previous[SKY_ROOM_MAX + 1];
-  snprintf(previous, sizeof previous, "%s", c->room);
+  snprintf(previous, SKY_ROOM_MAX + 1, "%s", c->room);
   sky__emit_peer_event(c, "peerLeft", c->self_id, c->user_data, true);
   c->room[0] = '\0';
   c->locked = false;
   c->state = SKY_ROOM_AUTHENTICATED;
   c->leave_pending = false;
+}
+
+/* Out of the room, and leaveRoom()'s completion with the room we were in. */
+void sky__left_room(sky_client *c) {
+  char previous[SKY_ROOM_MAX + 1];
+  sky__out_of_room(c, previous);
   cJSON *res = cJSON_CreateObject();
   cJSON_AddStringToObject(res, "peerId", c->self_id);
   cJSON_AddStringToObject(res, "previousRoom", previous);
@@ -791,7 +796,7 @@ static void on_welcome(sky_client *c, const sky_msg *m) {
   snprintf(c->self_id, sizeof c->self_id, "%s", m->u.welcome.peer_id);
   c->limits = m->u.welcome.limits;
   c->state = SKY_ROOM_AUTHENTICATED;
-  if (strcmp(c->user_data, "{}") != 0) send_update(c);
+  if (strcmp(c->user_data, "{}") != 0) sky__send_update(c);
   sky__emit_ready(c, READY_COMPLETED, NULL, NULL);
   if (c->join_pending) sky__send_join(c, c->pending_room);
 }

@@ -147,7 +147,6 @@ struct sky_client {
   sky_peer *peers;         /* by id */
   sky_peer *peers_by_pc;   /* by pc */
   int next_pc;
-  uint32_t next_msg_id;
   uint32_t join_seq;
   uint64_t timer_at_ms;    /* when the armed timer fires, 0 = none */
   uint64_t next_tick_ms;   /* next liveness tick */
@@ -165,7 +164,9 @@ void sky__emit_peer_event(sky_client *c, const char *name, const char *peer_id, 
 void sky__emit_done(sky_client *c, const char *name, const char *code, const char *text, struct cJSON *result);
 void sky__emit_simple(sky_client *c, const char *name, struct cJSON *arg);
 void sky__start_leave(sky_client *c);
+void sky__out_of_room(sky_client *c, char *previous);
 void sky__left_room(sky_client *c);
+void sky__send_update(sky_client *c);
 bool sky__send_join(sky_client *c, const char *room);
 void sky__enter(sky_client *c);
 void sky__exit(sky_client *c);

@@ -92,7 +92,8 @@ int sky_dc_encode_chat(const char *content_json, bool is_private, uint32_t msg_i
 /* ---- decoding ---------------------------------------------------------- */
 
 size_t sky_dc_encode_ack(uint32_t acked, bool heartbeat, char *out, size_t cap) {
-  int n = snprintf(out, cap, "{\"t\":\"%s\",\"a\":%lu}", heartbeat ? "hb" : "ack", (unsigned long)acked);
+  int n = acked ? snprintf(out, cap, "{\"t\":\"%s\",\"a\":%lu}", heartbeat ? "hb" : "ack", (unsigned long)acked)
+                : snprintf(out, cap, "{\"t\":\"hb\"}"); /* nothing to acknowledge yet */
   return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 

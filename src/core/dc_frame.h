@@ -70,7 +70,8 @@ int sky_dc_encode_chat(const char *content_json, bool is_private, uint32_t msg_i
 int sky_dc_encode_binary(const void *data, size_t len, bool is_private, uint32_t seq, sky_dc_sink sink,
                          void *user);
 
-/* Writes the ack frame for `acked` into out (at least 32 bytes); its length. */
+/* Writes the ack frame for `acked` (a heartbeat carrying it when heartbeat;
+ * acked 0: a bare heartbeat) into out (at least 32 bytes); its length. */
 size_t sky_dc_encode_ack(uint32_t acked, bool heartbeat, char *out, size_t cap);
 
 /* A decoded chat message. content is malloc'd compact JSON (SKY_DC_CHAT) or

@@ -105,11 +105,7 @@ static void announce_left(sky_client *c, sky_peer *p) {
     sky__emit(c, "systemAction", args);
   }
   if (p->channel_open) emit_state(c, "dataChannelState", "closed", p->id);
-  cJSON *args = cJSON_CreateArray();
-  cJSON_AddItemToArray(args, cJSON_CreateString(p->id));
-  cJSON_AddItemToArray(args, sky__peer_info(c, p->user_data));
-  cJSON_AddItemToArray(args, cJSON_CreateBool(false));
-  sky__emit(c, "peerLeft", args);
+  sky__emit_peer_event(c, "peerLeft", p->id, p->user_data, false);
 }
 
 void sky__peer_drop(sky_client *c, sky_peer *p, bool announce) {
@@ -191,8 +187,7 @@ void sky__peer_reconnect(sky_client *c, sky_peer *p) {
 void sky__peer_send_ack(sky_client *c, sky_peer *p, bool heartbeat) {
   if (!p->channel_open || (!p->ack_due && !heartbeat)) return;
   char frame[48];
-  size_t n = p->recv_seq ? sky_dc_encode_ack(p->recv_seq, heartbeat, frame, sizeof frame) : 0;
-  if (!n) n = (size_t)snprintf(frame, sizeof frame, "{\"t\":\"hb\"}");
+  size_t n = sky_dc_encode_ack(p->recv_seq, heartbeat, frame, sizeof frame);
   c->ops.dc_send(c->user, p->pc, frame, n);
   p->ack_due = false;
   p->last_tx_ms = sky__now(c);
@@ -445,11 +440,7 @@ static void channel_opened(sky_client *c, sky_peer *p) {
   p->last_rx_ms = p->last_tx_ms = sky__now(c);
   if (p->hidden) { /* a lost peer is back */
     p->hidden = false;
-    cJSON *args = cJSON_CreateArray();
-    cJSON_AddItemToArray(args, cJSON_CreateString(p->id));
-    cJSON_AddItemToArray(args, sky__peer_info(c, p->user_data));
-    cJSON_AddItemToArray(args, cJSON_CreateBool(false));
-    sky__emit(c, "peerJoined", args);
+    sky__emit_peer_event(c, "peerJoined", p->id, p->user_data, false);
   }
   emit_state(c, "dataChannelState", "open", p->id);
   sky__peer_flush_all(c);

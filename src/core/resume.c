@@ -180,25 +180,15 @@ static void resumed(sky_client *c) {
 /* The old session is gone (no token, or the server refused it): come back as
  * a new peer. Everyone we knew is reported left, and we join again. */
 static void restarted(sky_client *c, const sky_msg *m) {
-  bool was_in = c->state == SKY_ROOM_IN_ROOM;
-  if (was_in) {
-    snprintf(c->pending_room, sizeof c->pending_room, "%s", c->room);
-    sky__peer_drop_all(c, true);
-    sky__emit_peer_event(c, "peerLeft", c->self_id, c->user_data, true);
-    c->room[0] = '\0';
+  if (c->state == SKY_ROOM_IN_ROOM) {
+    sky__out_of_room(c, c->pending_room); /* and back into it below */
     c->join_pending = true;
   }
   c->state = SKY_ROOM_AUTHENTICATED;
   snprintf(c->self_id, sizeof c->self_id, "%s", m->u.welcome.peer_id);
   emit_sig_state(c, "restarted");
   if (c->join_pending) sky__send_join(c, c->pending_room);
-  else if (strcmp(c->user_data, "{}") != 0) {
-    sky_msg u;
-    memset(&u, 0, sizeof u);
-    u.type = SKY_MSG_UPDATE;
-    u.u.update.user_data = c->user_data; /* borrowed */
-    sky__send_msg(c, &u);
-  }
+  else if (strcmp(c->user_data, "{}") != 0) sky__send_update(c);
 }
 
 bool sky__session_on_welcome(sky_client *c, const sky_msg *m) {
@@ -276,11 +266,8 @@ void sky__session_on_error(sky_client *c, const sky_msg *m) {
   if (!s->await_room) return;
   s->await_room = false;
   if (c->state == SKY_ROOM_IN_ROOM) {
-    sky__peer_drop_all(c, true);
-    sky__emit_peer_event(c, "peerLeft", c->self_id, c->user_data, true);
-    c->room[0] = '\0';
-    c->locked = false;
-    c->state = SKY_ROOM_AUTHENTICATED;
+    char previous[SKY_ROOM_MAX + 1];
+    sky__out_of_room(c, previous);
     cJSON *args = cJSON_CreateArray();
     cJSON_AddItemToArray(args, cJSON_CreateString("reject"));
     cJSON_AddItemToArray(args, cJSON_CreateString(m->u.error.text[0] ? m->u.error.text : "cannot resume in the room"));
