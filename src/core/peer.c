@@ -105,6 +105,7 @@ static void announce_left(sky_client *c, sky_peer *p) {
     sky__emit(c, "systemAction", args);
   }
   if (p->channel_open) emit_state(c, "dataChannelState", "closed", p->id);
+  p->channel_open = false; /* said once */
   sky__emit_peer_event(c, "peerLeft", p->id, p->user_data, false);
 }
 
@@ -144,8 +145,11 @@ static void requeue_unacked(sky_peer *p) {
 
 static bool start_offer(sky_client *c, sky_peer *p);
 
-/* Throws the peer connection away, keeping the peer and its send queue. */
+/* Throws the peer connection away, keeping the peer and its send queue.
+ * An open channel closes with it, and the app hears so whichever side noticed
+ * first (our close, the remote's close, or its fresh offer). */
 static void reset_pc(sky_client *c, sky_peer *p) {
+  if (p->channel_open) emit_state(c, "dataChannelState", "closed", p->id);
   if (p->pc) {
     HASH_DELETE(hh_pc, c->peers_by_pc, p);
     if (c->ops.pc_close) c->ops.pc_close(c->user, p->pc);
@@ -179,8 +183,8 @@ void sky__peer_hide(sky_client *c, sky_peer *p) {
 }
 
 void sky__peer_reconnect(sky_client *c, sky_peer *p) {
-  emit_state(c, "dataChannelState", "connecting", p->id);
   reset_pc(c, p);
+  emit_state(c, "dataChannelState", "connecting", p->id);
   start_offer(c, p);
 }
 

@@ -161,6 +161,13 @@ static void test_new_fingerprint_means_new_connection(void **state) {
   EXPECT(f, want, NULL);
   EXPECT(f, "create_answer", NULL);
   assert_int_equal(count(f, "emit peerLeft", NULL), 0);
+  /* the app hears the old channel close, once, and the new one open later */
+  assert_int_equal(count(f, "emit dataChannelState", "\"closed\""), 1);
+  int fresh = sky_client_peer_handle(c, PEER_B);
+  sky_client_on_pc_state(c, pc, SKY_PCS_CHANNEL, "closed"); /* the old one, late */
+  assert_int_equal(count(f, "emit dataChannelState", "\"closed\""), 1);
+  sky_client_on_pc_state(c, fresh, SKY_PCS_CHANNEL, "open");
+  assert_int_equal(count(f, "emit dataChannelState", "\"open\""), 1);
 }
 
 static void test_restarts_bounded(void **state) {
