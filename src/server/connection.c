@@ -44,12 +44,12 @@ static void capture_origin(sky_conn *c) {
  * timer renews the resume token and the TURN credentials once they are half
  * their lifetime old; it runs at least every quarter lifetime, so a client
  * never holds expired ones. */
-static lws_usec_t keepalive_period_us(const sky_server *s) {
-  lws_usec_t ping = (lws_usec_t)s->cfg->limits.ping_interval_ms * LWS_US_PER_MS / 2;
-  lws_usec_t token = (lws_usec_t)s->cfg->resume_ttl_s * LWS_US_PER_SEC / 4;
-  lws_usec_t period = ping < token ? ping : token;
+static uint64_t keepalive_period_ms(const sky_server *s) {
+  uint64_t ping = s->cfg->limits.ping_interval_ms / 2;
+  uint64_t token = (uint64_t)s->cfg->resume_ttl_s * 1000 / 4;
+  uint64_t period = ping < token ? ping : token;
   if (sky_turn_enabled(&s->cfg->turn)) {
-    lws_usec_t turn = (lws_usec_t)s->cfg->turn.ttl_s * LWS_US_PER_SEC / 4;
+    uint64_t turn = (uint64_t)s->cfg->turn.ttl_s * 1000 / 4;
     if (turn < period) period = turn;
   }
   return period;
@@ -67,7 +67,7 @@ sky_conn *sky_conn_create(sky_server *s, struct lws *wsi) {
   c->bucket_ms = c->last_rx_ms = sky_now_ms();
   c->leave_reason = SKY_LEAVE_DISCONNECTED;
   capture_origin(c);
-  lws_set_timer_usecs(wsi, keepalive_period_us(s));
+  sky_deadline_arm(&s->keepalives, &c->keepalive, c->last_rx_ms + keepalive_period_ms(s));
   DL_APPEND(s->conns, c);
   s->conn_count++;
   return c;
@@ -90,6 +90,8 @@ void sky_conn_destroy(sky_conn *c) {
   if (c->authenticated) HASH_DELETE(hh, s->peers, c);
   DL_DELETE(s->conns, c);
   s->conn_count--;
+  sky_deadline_disarm(&s->keepalives, &c->keepalive);
+  sky_deadline_disarm(&s->hello_deadlines, &c->hello);
   queue_clear(c);
   free(c->rx);
   free(c->origin);
@@ -191,13 +193,31 @@ static void keepalive_check(sky_conn *c) {
   if (c->authenticated && sky_now_ms() - c->token_ms >= (uint64_t)c->server->cfg->resume_ttl_s * 1000 / 2)
     sky_resume_send_token(c);
   if (c->authenticated) sky_turn_renew_if_due(c);
-  lws_set_timer_usecs(c->wsi, keepalive_period_us(c->server));
+  if (!c->dead) sky_deadline_arm(&c->server->keepalives, &c->keepalive, sky_now_ms() + keepalive_period_ms(c->server));
 }
 
+void sky_conn_await_hello(sky_conn *c) {
+  sky_deadline_arm(&c->server->hello_deadlines, &c->hello, sky_now_ms() + (uint64_t)c->server->cfg->hello_timeout_s * 1000);
+}
+
+void sky_conn_hello_met(sky_conn *c) { sky_deadline_disarm(&c->server->hello_deadlines, &c->hello); }
+
+#define CONN_OF(field, d) ((sky_conn *)((char *)(d) - offsetof(sky_conn, field)))
+
+void sky_conn_run_deadlines(sky_server *s) {
+  uint64_t now = sky_now_ms();
+  sky_deadline *d;
+  while ((d = sky_deadline_pop_due(&s->hello_deadlines, now))) sky_conn_kill(CONN_OF(hello, d), SKY_LEAVE_TIMEOUT);
+  while ((d = sky_deadline_pop_due(&s->keepalives, now))) {
+    sky_conn *c = CONN_OF(keepalive, d);
+    if (!c->closing) keepalive_check(c); /* re-arms itself */
+  }
+}
+
+/* lws's own timer serves only the linger of a closing socket (rare, short). */
 void sky_conn_on_timer(sky_conn *c) {
   if (c->dead || c->close_now) return;
   if (c->closing) linger_check(c);
-  else keepalive_check(c);
 }
 
 void sky_conn_send_error(sky_conn *c, sky_error_code code, const char *ref, bool fatal,

@@ -62,6 +62,8 @@ struct sky_conn {
   double strikes;
   uint64_t bucket_ms;
   uint64_t last_rx_ms; /* any frame or pong: the keepalive's measure of life */
+  sky_deadline keepalive; /* in server->keepalives while open */
+  sky_deadline hello;     /* in server->hello_deadlines until hello */
 
   /* ending */
   bool closing;   /* input read and ignored; closes once the queue is written */
@@ -75,6 +77,12 @@ struct sky_conn {
 /* At ESTABLISHED. Captures the Origin header while lws still has it. NULL when
  * out of memory (the caller then refuses the socket). */
 sky_conn *sky_conn_create(sky_server *s, struct lws *wsi);
+/* The hello deadline (--hello-timeout): armed at ESTABLISHED, met at hello;
+ * a socket still silent then is dropped. */
+void sky_conn_await_hello(sky_conn *c);
+void sky_conn_hello_met(sky_conn *c);
+/* From the server's tick: hello deadlines and keepalive checks now due. */
+void sky_conn_run_deadlines(sky_server *s);
 /* At CLOSED: leaves the room (telling the others why), unlinks, frees. */
 void sky_conn_destroy(sky_conn *c);
 

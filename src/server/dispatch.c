@@ -101,7 +101,7 @@ static void on_hello(sky_conn *c, sky_msg *m) {
   }
   c->authenticated = true;
   HASH_ADD_STR(c->server->peers, peer_id, c);
-  lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0); /* the hello deadline is met */
+  sky_conn_hello_met(c);
 
   sky_msg w;
   memset(&w, 0, sizeof(w));

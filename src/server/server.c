@@ -44,6 +44,7 @@ static void begin_shutdown(sky_server *s) {
 static void on_tick(lws_sorted_usec_list_t *sul) {
   sky_server *s = lws_container_of(sul, sky_server, tick);
   if (sky_stop_requested && !s->stopping) begin_shutdown(s);
+  if (!s->stopping) sky_conn_run_deadlines(s);
   if (s->stopping && (s->conn_count == 0 || sky_now_ms() >= s->stop_deadline_ms)) {
     s->done = true;
     /* Timers run before lws computes its poll wait: with nothing scheduled
@@ -68,6 +69,12 @@ static const char *listen_iface(const char *host) {
   if (strcmp(host, "localhost") == 0) return "127.0.0.1";
   return host;
 }
+
+/* No lws "validity" timer per socket: our own keepalive (connection.c) pings
+ * and drops silent sockets. lws re-arms that timer on every frame received
+ * with an O(N) sorted insert (lws_dll2_add_sorted), the hottest function of a
+ * join storm at 10,000 sockets before it was switched off. */
+static const lws_retry_bo_t no_lws_validity = {.secs_since_valid_ping = 0, .secs_since_valid_hangup = 0};
 
 bool sky_server_init(sky_server *s, const sky_config *cfg) {
   memset(s, 0, sizeof(*s));
@@ -100,6 +107,7 @@ bool sky_server_init(sky_server *s, const sky_config *cfg) {
   vinfo.mounts = sky_http_mounts(cfg);
   vinfo.keepalive_timeout = 5;       /* idle HTTP keep-alive connections */
   vinfo.timeout_secs_ah_idle = 10;   /* a client holding headers without sending */
+  vinfo.retry_and_idle_policy = &no_lws_validity;
   s->vhost = lws_create_vhost(s->ctx, &vinfo);
   if (!s->vhost) {
     fprintf(stderr, "skymesh-server: cannot listen on %s port %d\n", cfg->host, cfg->port);

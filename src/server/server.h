@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "deadline_fifo.h"
 #include "lws.h"
 
 typedef struct sky_conn sky_conn;
@@ -29,7 +30,9 @@ typedef struct sky_server {
   bool stopping;             /* shutdown started: no new work, no peer_left fan-out */
   bool done;                 /* leave the service loop */
   uint64_t stop_deadline_ms; /* give the byes this long to reach clients */
-  lws_sorted_usec_list_t tick; /* periodic timer: signals and shutdown progress */
+  lws_sorted_usec_list_t tick; /* periodic timer: signals, shutdown, the deadlines below */
+  sky_deadline_fifo keepalives;      /* each conn's keepalive check (see connection.c) */
+  sky_deadline_fifo hello_deadlines; /* sockets that have not said hello yet */
   /* Scratch for framing several queued frames into one write (one service
    * thread, so one buffer serves every connection). */
   unsigned char batch[LWS_PRE + SKY_BATCH_BYTES];

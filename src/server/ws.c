@@ -33,7 +33,7 @@ static int on_established(struct lws *wsi, sky_conn_slot *slot) {
                         s->cfg->max_connections);
     return 0;
   }
-  lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, (int)s->cfg->hello_timeout_s);
+  sky_conn_await_hello(slot->conn);
   return 0;
 }
 

@@ -2,7 +2,8 @@
  * (src/server/ws.c, connection.c, dispatch.c, room.c) with up to eight hostile
  * clients at once, without sockets: libwebsockets is replaced by a fake that
  * delivers the events lws would (ESTABLISHED, RECEIVE with fragment flags,
- * SERVER_WRITEABLE, TIMER, RECEIVE_PONG, CLOSED, a pending timeout firing) in
+ * SERVER_WRITEABLE, TIMER, RECEIVE_PONG, CLOSED, a pending timeout firing, the
+ * server's tick running the hello and keepalive deadlines) in
  * any order the input chooses, on a fake clock.
  *
  * The server sources are compiled into this target (one translation unit), so
@@ -37,6 +38,7 @@
 #include "../../src/server/config.c"
 #include "../../src/server/connection.c"
 #include "../../src/server/credentials.c"
+#include "../../src/server/deadline_fifo.c"
 #include "../../src/server/dispatch.c"
 #include "../../src/server/hmac.c"
 #include "../../src/server/peer_id.c"
@@ -461,7 +463,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (int step = 0; step < MAX_OPS && i.n; step++) {
     uint8_t op = u8(&i);
     struct lws *w = &W[u8(&i) % SLOTS];
-    switch (op % 12) {
+    switch (op % 13) {
     case 0: open_slot(w - W, &i); break;
     case 1:
     case 2: { /* a whole synthesized message */
@@ -503,6 +505,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       break;
     case 11: /* flush everything: every socket that asked to write does */
       for (int k = 0; k < SLOTS; k++) writable(&W[k]);
+      break;
+    case 12: /* the server's tick: hello deadlines and keepalives now due */
+      sky_conn_run_deadlines(&S);
       break;
     }
     learn_ids();
