@@ -217,6 +217,10 @@ static void upload_maybe_over(sky_client *c, uint32_t id) {
   cJSON_AddItemToArray(args, cJSON_CreateString(tid));
   cJSON_AddItemToArray(args, errors->child ? errors : (cJSON_Delete(errors), cJSON_CreateNull()));
   cJSON_AddItemToArray(args, info_json(completed ? completed : any));
+  cJSON *peers = cJSON_CreateArray();
+  for (sky_xfer *x = c->xfers; x; x = x->next)
+    if (x->upload && x->id == id) cJSON_AddItemToArray(peers, cJSON_CreateString(x->peer));
+  cJSON_AddItemToArray(args, peers);
   sky__emit(c, "_xferDone", args);
   emit_release(c, src, false);
   sky_xfer *x = c->xfers;

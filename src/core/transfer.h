@@ -14,9 +14,9 @@
  *   incomingData with isSelf (an upload finished): {"$src": S}, the source.
  *   "_xferRelease" [handle, isSink]: the core is done with that handle (an
  *     upload that ended, a download that failed): the API layer forgets it.
- *   "_xferDone" [src, transferId, errors|null, transferInfo]: every peer of an
- *     upload is done; errors is {peerId: {message, code, state}} for the peers
- *     that did not complete (the sendBlobData callback).
+ *   "_xferDone" [src, transferId, errors|null, transferInfo, [peerIds]]: every
+ *     peer of an upload is done; errors is {peerId: {state, code, message}}
+ *     for the peers that did not complete (the sendBlobData callback).
  *
  * Per peer and transfer, the states are SkylinkJS's (dataTransferState):
  *   sender:   userRequest -> uploadStarted -> uploading* -> uploadCompleted
