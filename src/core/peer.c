@@ -170,6 +170,7 @@ static void reset_pc(sky_client *c, sky_peer *p) {
 
 void sky__peer_hide(sky_client *c, sky_peer *p) {
   if (p->hidden) return;
+  sky__xfer_peer_gone(c, p, true); /* reported left: its transfers end so */
   announce_left(c, p);
   sky__textq_clear(&p->outq); /* reported: never sent late */
   sky__textq_clear(&p->sent);

@@ -412,14 +412,15 @@ static void test_timeout(void **state) {
   EXPECT(&a->f, "emit _xferDone", "\"state\":\"error\",\"code\":\"timeout\"");
 }
 
-static void test_receiver_leaves(void **state) {
-  (void)state;
+/* A's upload to B under way, then B gone by `lose` (with the frames in flight):
+ * A ends the transfer with peer_left before it says peerLeft. */
+static void receiver_lost(void (*lose)(node *a)) {
   node *a = &N[0];
   start_running(300 * 1000, "[\"" SELF_B "\"]");
   deliver(20);
   wire_clear();
   clear_lines(&a->f);
-  feed_peer_left(a->f.client, SELF_B);
+  lose(a);
   int err = state_line(a, "error", SELF_B), left = find(&a->f, "emit peerLeft", SELF_B);
   assert_true(err >= 0 && left > err);
   EXPECT(&a->f, "\"code\":\"peer_left\"", NULL);
@@ -427,6 +428,25 @@ static void test_receiver_leaves(void **state) {
   char *list = sky_client_data_transfers(a->f.client);
   assert_string_equal(list, "{}");
   free(list);
+  wire_clear();
+}
+
+static void server_says_left(node *a) { feed_peer_left(a->f.client, SELF_B); }
+
+/* A frozen or vanished browser: silence, and liveness reports it left. */
+static void goes_silent(node *a) {
+  a->drop_out = true; /* nothing A sends arrives either */
+  advance(&a->f, SKY_PEER_SILENCE_MS + 1000);
+}
+
+static void test_receiver_leaves(void **state) {
+  (void)state;
+  receiver_lost(server_says_left);
+}
+
+static void test_receiver_silent(void **state) {
+  (void)state;
+  receiver_lost(goes_silent);
 }
 
 static void test_channel_replaced(void **state) {
@@ -567,7 +587,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     U(test_roundtrip_sizes),   U(test_window_and_buffer), U(test_chat_goes_first),
     U(test_reject),            U(test_cancel_by_sender),  U(test_cancel_by_receiver),
-    U(test_timeout),           U(test_receiver_leaves),   U(test_channel_replaced),
+    U(test_timeout),           U(test_receiver_leaves),   U(test_receiver_silent),  U(test_channel_replaced),
     U(test_three_at_once_and_list), U(test_hostile_sender), U(test_send_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
