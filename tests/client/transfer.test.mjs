@@ -112,7 +112,7 @@ for (const stack of stackNames()) {
       });
     }
 
-    it('sendURLData arrives as the same data URL; DATA_TRANSFER_STATE on the class and instances', async () => {
+    it('sendURLData arrives as the same data URL; a Blob keeps its type; DATA_TRANSFER_STATE on the class and instances', async () => {
       const [a, b] = await peers(2);
       autoAccept(b);
       assert.equal(Skyway.DATA_TRANSFER_STATE.USER_UPLOAD_REQUEST, 'userRequest');
@@ -125,6 +125,14 @@ for (const stack of stackNames()) {
       assert.equal(got, url);
       assert.equal(info.dataType, 'dataURL');
       assert.equal(info.mimeType, 'image/png');
+      // a Blob (node has them too): read once, its type travels as mimeType
+      const blobBytes = bytes(70000, 3);
+      a.sky.sendBlobData(new Blob([blobBytes], { type: 'text/csv' }), [b.id]);
+      await waitUntil(() => lastUpload(a) !== tid && received(b, lastUpload(a)).length === 1, 'the Blob', 15000, [a, b]);
+      const [gotBlob, , , blobInfo] = received(b, lastUpload(a))[0];
+      assert.equal(blobInfo.mimeType, 'text/csv');
+      assert.equal(blobInfo.dataType, 'blob');
+      assert.equal(sha(gotBlob), sha(blobBytes));
     });
 
     it('reject: the sender hears rejected and its callback an error', async () => {
