@@ -24,6 +24,8 @@ const SECTIONS = [
   ['chromium', 'chromium.mjs', [], 240000, 25000],
   ['server', 'server-load.mjs', [], 420000, 25000],
   ['resilience', 'resilience.mjs', [], 150000, 32000],
+  ['transferNdc', 'transfer-node.mjs', ['--stack', 'ndc'], 120000, 20000],
+  ['transferWrtc', 'transfer-node.mjs', ['--stack', 'wrtc'], 120000, 0],
 ];
 
 function runSection([name, script, extra, fullMs, quickMs]) {

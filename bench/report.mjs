@@ -217,6 +217,24 @@ export function writeReport(R) {
   } else out.push(rs ? (rs.skipped || rs.error || 'failed') : 'not run');
   out.push('');
 
+  // ---------- 7. data transfers ----------
+  out.push('## 7. Data transfers: one big file between two node peers');
+  out.push('');
+  const xrows = [];
+  for (const [key, label] of [['transferNdc', 'node-datachannel'], ['transferWrtc', '@roamhq/wrtc']]) {
+    const x = sec[key];
+    if (!x?.ok || !x.summary) continue;
+    xrows.push([label, `${x.config.bytes / 2 ** 20} MiB`, S(x.summary.skymesh, 1, ' MB/s'), S(x.summary.raw, 1, ' MB/s'),
+      S(x.summary.ratio, 2, '×'), x.inexact.length ? `**not exact: ${x.inexact.join(', ')}**` : 'exact']);
+  }
+  if (xrows.length) {
+    out.push(table(['stack', 'size', 'skymesh sendBlobData', 'raw RTCDataChannel', 'ratio', 'bytes'], xrows));
+    out.push('');
+    out.push('skymesh: `sendBlobData(Buffer)` to `incomingData` (accepted at once: offer, accept, 64 KiB binary DATA frames, a 1 MiB window acknowledged every 256 KiB, the bytes written into one preallocated Buffer). ' +
+      'Raw: the same bytes as 64 KiB binary frames on a plain RTCDataChannel of the same stack while `bufferedAmount` < 1 MiB, into one Buffer. MB/s of content from the first send to the last byte; SHA-256 checked after the clock stops.');
+  } else out.push('not run');
+  out.push('');
+
   const failed = Object.entries(sec).filter(([, v]) => !v.ok && !v.skipped);
   if (failed.length) {
     out.push('## Sections that did not complete');

@@ -173,7 +173,42 @@ export interface SkywayEvents {
   peerRestart: (peerId: string, peerInfo: PeerInfo, isSelfInitiateRestart: boolean, isIceRestart: boolean) => void;
   /** The signaling socket failed. */
   channelError: (error: SkywayErrorInfo) => void;
+  /** A data transfer was offered: to you (isSelf false, answer with acceptDataTransfer) or by you. */
+  incomingDataRequest: (transferId: string, peerId: string, transferInfo: TransferInfo, isSelf: boolean) => void;
+  /** A data transfer completed: a Buffer (node) or Blob, or a data URL string for sendURLData. */
+  incomingData: (data: any, transferId: string, peerId: string, transferInfo: TransferInfo, isSelf: boolean) => void;
+  /** A data transfer with one peer changed state (Skyway#DATA_TRANSFER_STATE). */
+  dataTransferState: (state: DataTransferState, transferId: string, peerId: string, transferInfo: TransferInfo,
+    error: TransferError | null) => void;
 }
+
+export type DataTransferState = 'request' | 'userRequest' | 'uploadStarted' | 'downloadStarted' | 'uploading' |
+  'downloading' | 'uploadCompleted' | 'downloadCompleted' | 'rejected' | 'userRejected' | 'cancel' | 'error' |
+  'startError';
+
+/** transferInfo of the data-transfer events (docs/api.md, "Data transfers"). */
+export interface TransferInfo {
+  name: string;
+  size: number;
+  dataType: 'blob' | 'dataURL';
+  mimeType: string;
+  /** 0..100 */
+  percentage: number;
+  /** seconds without progress before the transfer fails */
+  timeout: number;
+  isPrivate: boolean;
+  /** bytes of data per frame */
+  chunkSize: number;
+  direction: 'upload' | 'download';
+  /** downloadCompleted / incomingData only */
+  data?: any;
+}
+
+export interface TransferError { code: string; message: string; transferType: 'upload' | 'download' }
+
+export type TransferCallback = (error: (SkywayError & { transferId?: string; listOfPeers?: string[];
+  transferErrors?: { [peerId: string]: { state: string; code: string; message: string } } }) | null,
+  success: { transferId: string; listOfPeers: string[]; transferInfo: TransferInfo } | null) => void;
 
 export type SkywayEventName = keyof SkywayEvents;
 
@@ -238,6 +273,40 @@ export declare class Skyway {
   sendP2PMessage(message: any | ArrayBuffer | ArrayBufferView, targetPeerId?: string | string[]): void;
   /** Sends through the signaling server to the room, or privately to one peer. Throws when not in a room. */
   sendMessage(message: any, targetPeerId?: string): void;
+
+  readonly DATA_TRANSFER_STATE: {
+    readonly UPLOAD_REQUEST: 'request'; readonly USER_UPLOAD_REQUEST: 'userRequest';
+    readonly UPLOAD_STARTED: 'uploadStarted'; readonly DOWNLOAD_STARTED: 'downloadStarted';
+    readonly UPLOADING: 'uploading'; readonly DOWNLOADING: 'downloading';
+    readonly UPLOAD_COMPLETED: 'uploadCompleted'; readonly DOWNLOAD_COMPLETED: 'downloadCompleted';
+    readonly REJECTED: 'rejected'; readonly USER_REJECTED: 'userRejected'; readonly CANCEL: 'cancel';
+    readonly ERROR: 'error'; readonly START_ERROR: 'startError';
+  };
+  static readonly DATA_TRANSFER_STATE: Skyway['DATA_TRANSFER_STATE'];
+  readonly DATA_TRANSFER_DATA_TYPE: {
+    readonly BINARY_STRING: 'binaryString'; readonly ARRAY_BUFFER: 'arrayBuffer'; readonly BLOB: 'blob';
+    readonly DATA_URL: 'dataURL';
+  };
+  static readonly DATA_TRANSFER_DATA_TYPE: Skyway['DATA_TRANSFER_DATA_TYPE'];
+  /**
+   * Offers a Blob / File (or, in node, a Buffer, typed array or ArrayBuffer) to one peer, several,
+   * or everyone; each accepts or rejects. Optional arguments in any order, told apart by type:
+   * timeout (seconds, default 60), target(s), sendChunksAsBinary (always binary here), callback.
+   */
+  sendBlobData(data: Blob | ArrayBuffer | ArrayBufferView, timeout?: number | string | string[] | boolean | TransferCallback,
+    targetPeerId?: string | string[] | boolean | TransferCallback, sendChunksAsBinary?: boolean | TransferCallback,
+    callback?: TransferCallback): void;
+  /** Sends a data: URL; the receiver gets the same URL back (base64). */
+  sendURLData(dataURL: string, timeout?: number | string | string[] | TransferCallback,
+    targetPeerId?: string | string[] | TransferCallback, callback?: TransferCallback): void;
+  /** Answers an incomingDataRequest. Throws invalid_argument when no such request waits. */
+  acceptDataTransfer(peerId: string, transferId: string, accept?: boolean): void;
+  /** SkylinkJS's older name of acceptDataTransfer. */
+  respondBlobRequest(peerId: string, transferId: string, accept?: boolean): void;
+  /** Stops an upload to, or a download from, that peer; both sides hear `cancel`. */
+  cancelDataTransfer(peerId: string, transferId: string): void;
+  /** The transfers under way: {transferId: {transferInfo, isSelf, peerId (the sender)}}. */
+  getCurrentDataTransfers(): { [transferId: string]: { transferInfo: TransferInfo; isSelf: boolean; peerId: string } };
 
   /** A peer's info, or your own without an argument; null when unknown. */
   getPeerInfo(peerId?: string): PeerInfo | null;

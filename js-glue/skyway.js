@@ -37,6 +37,7 @@ function Skyway(options) {
     WebSocket: o.WebSocket || globalThis.WebSocket,
     RTCPeerConnection: o.RTCPeerConnection || globalThis.RTCPeerConnection,
     onSkyEvent: function(name, json) { self._dispatch(name, JSON.parse(json)); },
+    nodeBuffers: skyIsNode, // a download arrives as a Buffer in node, a Blob elsewhere
     locateFile: o.locateFile || function(path, prefix) {
       return skyScriptUrl ? new URL(path, skyScriptUrl).href : prefix + path;
     }
@@ -112,6 +113,7 @@ P._check = function(rc) {
 };
 
 P._dispatch = function(name, args) {
+  if (this._xferDispatch && this._xferDispatch(name, args)) return; // js-glue/transfer.js
   // A binary chat's bytes stay in C until taken here, at once, whoever listens.
   var msg = name == 'incomingMessage' && args[0];
   if (msg && msg.isBinary && msg.content && msg.content.$binary != null) {

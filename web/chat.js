@@ -11,6 +11,10 @@
 //   userData fields does not repeat it.
 // - A status line above the chat for the connection state and for errors.
 // - Enter sends (the inputs sit in forms); an empty message is not sent.
+// - A "Send file" button (SkylinkJS's sendBlobData, to everyone in the room), a
+//   line per transfer under the chat with a progress bar, Accept / Reject for
+//   a file offered to you (inline, never a dialog), Cancel while it runs, and a
+//   download link once it arrived.
 'use strict';
 
 if (typeof Skyway !== 'function') {
@@ -163,6 +167,103 @@ function guarded(fn) {
     }
   };
 }
+
+// Not in the tutorial: files. One line per transfer and peer, keyed by both.
+var transferLines = {};
+
+function transferLine(transferId, peerId, text) {
+  var key = transferId + ' ' + peerId;
+  var line = transferLines[key];
+  if (!line) {
+    line = transferLines[key] = {el: document.createElement('div'), label: document.createElement('span'),
+      bar: document.createElement('progress'), actions: document.createElement('span')};
+    line.el.className = 'transfer';
+    line.label.className = 'transfer-label';
+    line.actions.className = 'transfer-actions';
+    line.bar.max = 100;
+    line.bar.value = 0;
+    line.el.appendChild(line.label);
+    line.el.appendChild(line.bar);
+    line.el.appendChild(line.actions);
+    document.getElementById('transfers').appendChild(line.el);
+  }
+  if (text) line.label.textContent = text;
+  return line;
+}
+
+function transferButton(line, text, onClick, secondary) {
+  var button = document.createElement('button');
+  button.type = 'button';
+  button.textContent = text;
+  if (secondary) button.className = 'secondary';
+  button.addEventListener('click', guarded(onClick));
+  line.actions.appendChild(button);
+}
+
+function clearActions(line) {
+  while (line.actions.firstChild) line.actions.removeChild(line.actions.firstChild);
+}
+
+function peerName(peerId) {
+  return knownNames[peerId] || peerId;
+}
+
+function fileLabel(info) {
+  return (info.name || 'a file') + ' (' + info.size + ' bytes)';
+}
+
+skyway.on('incomingDataRequest', function (transferId, peerId, info, isSelf) {
+  if (isSelf) return; // each receiving peer gets its own line (userRequest)
+  var line = transferLine(transferId, peerId, peerName(peerId) + ' offers ' + fileLabel(info));
+  transferButton(line, 'Accept', function () { skyway.acceptDataTransfer(peerId, transferId, true); });
+  transferButton(line, 'Reject', function () { skyway.acceptDataTransfer(peerId, transferId, false); }, true);
+});
+
+skyway.on('dataTransferState', function (state, transferId, peerId, info, error) {
+  var line = transferLine(transferId, peerId, null);
+  line.bar.value = info.percentage;
+  var to = ' to ' + peerName(peerId), from = ' from ' + peerName(peerId);
+  var S = skyway.DATA_TRANSFER_STATE;
+  if (state === S.USER_UPLOAD_REQUEST) {
+    line.label.textContent = 'Offering ' + fileLabel(info) + to + '…';
+  } else if (state === S.UPLOAD_STARTED || state === S.DOWNLOAD_STARTED) {
+    line.label.textContent = (state === S.UPLOAD_STARTED ? 'Sending ' : 'Receiving ') + fileLabel(info) +
+      (state === S.UPLOAD_STARTED ? to : from);
+    clearActions(line);
+    transferButton(line, 'Cancel', function () { skyway.cancelDataTransfer(peerId, transferId); }, true);
+  } else if (state === S.UPLOAD_COMPLETED) {
+    line.label.textContent = 'Sent ' + fileLabel(info) + to;
+    clearActions(line);
+  } else if (state === S.DOWNLOAD_COMPLETED) {
+    line.label.textContent = 'Received ' + fileLabel(info) + from;
+    clearActions(line);
+    var link = document.createElement('a');
+    link.href = URL.createObjectURL(info.data);
+    link.download = info.name || 'file';
+    link.textContent = 'Download';
+    line.actions.appendChild(link);
+  } else if (state === S.REJECTED || state === S.USER_REJECTED || state === S.CANCEL || state === S.ERROR ||
+             state === S.START_ERROR) {
+    var what = {rejected: 'Rejected by ' + peerName(peerId), userRejected: 'You rejected it',
+      cancel: 'Cancelled', error: 'Failed', startError: 'Could not start'}[state];
+    line.label.textContent = fileLabel(info) + ': ' + what + (error ? ' (' + describeError(error) + ')' : '');
+    line.el.classList.add('failed');
+    clearActions(line);
+  }
+});
+
+function sendFile() {
+  var input = document.getElementById('file');
+  var file = input.files && input.files[0];
+  if (!file) return;
+  skyway.sendBlobData(file);
+  input.value = ''; // the same file may be sent again
+}
+
+document.getElementById('send-file').addEventListener('click', guarded(function () {
+  document.getElementById('file').click();
+}));
+document.getElementById('file').addEventListener('change', guarded(sendFile));
 
 document.getElementById('name-form').addEventListener('submit', guarded(setName));
 document.getElementById('join-room').addEventListener('click', guarded(joinRoom));

@@ -295,6 +295,7 @@ static uint64_t run_due(sky_client *c, uint64_t now) {
   if (c->flush_blocked) sky__peer_flush_all(c);
   uint64_t next = sky__session_tick(c, now);
   next = earliest(next, sky__live_tick(c, now));
+  next = earliest(next, sky__xfer_tick(c, now));
   if (c->flush_blocked) next = earliest(next, now + SKY_FLUSH_RETRY_MS);
   return next;
 }

@@ -107,6 +107,18 @@ typedef struct sky_client_ops {
   uint64_t (*now_ms)(void *user);
   /* One event for the API layer: name and a JSON array of arguments. */
   void (*emit)(void *user, const char *name, const char *args_json);
+  /* Data transfers (transfer.h); each may be NULL: transfers then cannot
+   * start (send) or cannot be stored (receive). xfer_send_chunk: sends one
+   * binary frame on pc's channel, the header_len bytes of header followed by
+   * bytes [offset, offset + len) of the source the API layer registered as
+   * src; 0 on success. xfer_sink_write: stores len bytes at offset of the
+   * download sink `sink` (made on its first write, for size bytes in all);
+   * 0 on success. dc_max_message: the largest message pc's channel takes, 0
+   * when unknown. */
+  int (*xfer_send_chunk)(void *user, int pc, int src, uint64_t offset, size_t len, const char *header,
+                         size_t header_len);
+  int (*xfer_sink_write)(void *user, int sink, uint64_t size, uint64_t offset, const char *data, size_t len);
+  size_t (*dc_max_message)(void *user, int pc);
 } sky_client_ops;
 
 /* Bytes queued on a data channel above which the core stops sending. */

@@ -153,6 +153,9 @@ struct sky_client {
   bool flush_blocked;      /* some channel is above its high-water mark */
   sky_bin *binaries;       /* announced binary chats not yet taken */
   uint32_t next_bin_id;
+  struct sky_xfer *xfers;  /* data transfers, every leg (transfer.c) */
+  uint32_t next_xfer_id;   /* last upload number given out */
+  int next_sink;           /* last download sink handle given out */
 };
 
 /* client.c */
@@ -214,6 +217,18 @@ bool sky__live_request_restart(sky_client *c, sky_peer *p, bool by_hand);
 /* Signaling came back: restarts that waited go out. */
 void sky__live_resume(sky_client *c);
 uint64_t sky__live_tick(sky_client *c, uint64_t now);
+
+/* transfer.c: data transfers (transfer.h) */
+typedef struct sky_xfer sky_xfer;
+/* A binary frame from p: true when it was a transfer frame (handled). */
+bool sky__xfer_on_frame(sky_client *c, sky_peer *p, const unsigned char *data, size_t len);
+/* Sends what p's channel takes of the uploads to p (after chat). */
+void sky__xfer_pump(sky_client *c, sky_peer *p);
+/* p left (left: every transfer with it ends) or its connection p->pc is being
+ * replaced (the transfers on it end). */
+void sky__xfer_peer_gone(sky_client *c, sky_peer *p, bool left);
+/* Timeouts; returns the next deadline (absolute ms), 0 for none. */
+uint64_t sky__xfer_tick(sky_client *c, uint64_t now);
 
 /* peer.c */
 sky_peer *sky__peer_find(const sky_client *c, const char *id);

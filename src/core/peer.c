@@ -111,6 +111,7 @@ static void announce_left(sky_client *c, sky_peer *p) {
 
 void sky__peer_drop(sky_client *c, sky_peer *p, bool announce) {
   if (!p) return;
+  sky__xfer_peer_gone(c, p, true);
   HASH_DEL(c->peers, p);
   if (p->pc) {
     HASH_DELETE(hh_pc, c->peers_by_pc, p);
@@ -149,6 +150,7 @@ static bool start_offer(sky_client *c, sky_peer *p);
  * An open channel closes with it, and the app hears so whichever side noticed
  * first (our close, the remote's close, or its fresh offer). */
 static void reset_pc(sky_client *c, sky_peer *p) {
+  if (p->pc) sky__xfer_peer_gone(c, p, false);
   if (p->channel_open) emit_state(c, "dataChannelState", "closed", p->id);
   if (p->pc) {
     HASH_DELETE(hh_pc, c->peers_by_pc, p);
@@ -168,6 +170,7 @@ static void reset_pc(sky_client *c, sky_peer *p) {
 
 void sky__peer_hide(sky_client *c, sky_peer *p) {
   if (p->hidden) return;
+  sky__xfer_peer_gone(c, p, true); /* reported left: its transfers end so */
   announce_left(c, p);
   sky__textq_clear(&p->outq); /* reported: never sent late */
   sky__textq_clear(&p->sent);
@@ -540,7 +543,10 @@ static void peer_flush(sky_client *c, sky_peer *p) {
 
 void sky__peer_flush_all(sky_client *c) {
   c->flush_blocked = false;
-  for (sky_peer *p = c->peers; p; p = p->hh.next) peer_flush(c, p);
+  for (sky_peer *p = c->peers; p; p = p->hh.next) {
+    peer_flush(c, p);
+    sky__xfer_pump(c, p); /* after chat: a file never holds a chat line back */
+  }
   sky__arm_timer(c);
 }
 
@@ -599,6 +605,10 @@ void sky_client_on_channel_message(sky_client *c, int pc, const char *data, size
   sky__enter(c);
   if (!p->channel_open) channel_opened(c, p); /* a message proves the channel is open */
   sky__live_on_rx(c, p);
+  if (!is_text && sky__xfer_on_frame(c, p, (const unsigned char *)data, len)) {
+    sky__exit(c);
+    return;
+  }
   sky_dc_chat chat;
   sky_dc_result res = is_text ? sky_dc_receive(&p->reasm, data, len, &chat)
                               : sky_dc_receive_binary(&p->reasm, (const unsigned char *)data, len, &chat);

@@ -24,7 +24,10 @@ function factory(file) {
 
 // The glue without its comment lines and indentation (no minifier is
 // available: emscripten 3.1.6 here has no closure compiler).
-const glue = fs.readFileSync(path.join(ROOT, 'js-glue/skyway.js'), 'utf8').split('\n')
+// skyway.js (the class) first, then the other js-glue/*.js that extend it.
+const glueFiles = ['skyway.js', ...fs.readdirSync(path.join(ROOT, 'js-glue'))
+  .filter((f) => f.endsWith('.js') && f !== 'skyway.js').sort()];
+const glue = glueFiles.map((f) => fs.readFileSync(path.join(ROOT, 'js-glue', f), 'utf8')).join('\n').split('\n')
   .map((line) => line.trim()).filter((line) => line && !line.startsWith('//') && !line.startsWith('/*')).join('\n');
 const header = '/*! skymesh 0.1.0 | MIT | peer-to-peer WebRTC rooms and chat, core in C/WebAssembly */\n';
 

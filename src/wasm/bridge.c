@@ -42,6 +42,22 @@
  * skymesh.c: data is JS-owned, _malloc'd and _free'd by JS around the call;
  * C copies.)
  *
+ * Data transfers (xfer_bridge.c; the bytes stay in JS, in skyXfer):
+ *   sky_js_xfer_chunk(h, src, offset, len, hdr, hdr_len)  synchronous: sends hdr
+ *                                      (C-owned, copied) + bytes [offset, len) of
+ *                                      the JS-owned source src as one binary
+ *                                      frame; 0 sent, -1 failed
+ *   sky_js_xfer_sink(sink, size, offset, data, len)  synchronous: copies data
+ *                                      (C-owned) into JS sink `sink`, made on
+ *                                      first write; JS owns the sink, and
+ *                                      forgets it when an event hands it over
+ *                                      (incomingData) or releases it
+ *                                      (_xferRelease)
+ *   sky_js_dc_max_message(h)           synchronous: sctp.maxMessageSize, 0 unknown
+ * and the entry points sky_send_data / sky_respond_data / sky_cancel_data
+ * (strings JS-owned, C copies) and sky_data_transfers (C-owned text, valid
+ * until the next call).
+ *
  * A peer's operations run in order on a promise chain, so C may ask for an
  * answer right after asking to apply an offer.
  */

@@ -21,6 +21,17 @@ int sky_bridge_dc_send_binary(void *user, int pc, const char *data, size_t len);
 size_t sky_bridge_dc_buffered(void *user, int pc);
 void sky_bridge_emit(void *user, const char *name, const char *args_json);
 int sky_bridge_restart_ice(void *user, int pc);
+/* xfer_bridge.c */
+int sky_bridge_xfer_send_chunk(void *user, int pc, int src, uint64_t offset, size_t len, const char *header,
+                               size_t header_len);
+int sky_bridge_xfer_sink_write(void *user, int sink, uint64_t size, uint64_t offset, const char *data, size_t len);
+size_t sky_bridge_dc_max_message(void *user, int pc);
+/* Entry points of the data-transfer API (xfer_bridge.c). */
+int sky_send_data(int src, double size, const char *name, int name_len, const char *mime, int mime_len,
+                  int timeout_s, int data_url, const char *targets, int targets_len);
+int sky_respond_data(const char *peer, int peer_len, const char *tid, int tid_len, int accept);
+int sky_cancel_data(const char *peer, int peer_len, const char *tid, int tid_len);
+const char *sky_data_transfers(void);
 
 /* Callbacks JS calls (bridge.c); pointers are JS-owned, valid during the call. */
 void sky_cb_local_description(int h, int type, const char *sdp, int len);

@@ -22,6 +22,11 @@ if (WebSocket && WebSocket.prototype && typeof WebSocket.prototype.on == 'functi
 // handle -> {pc, dc, q}: the JS objects behind the integer handles C holds.
 var skyPcs = {};
 
+// Data transfers' bytes (xfer_bridge.c): src[h] an upload's Uint8Array (the
+// API layer registers and, on _xferRelease, forgets it); sink[h] a download
+// being received ({buf} in node, {parts} elsewhere).
+var skyXfer = Module['skyXfer'] = {src: {}, sink: {}};
+
 // Runs f(pc, entry) after the handle's previous operations; drops it when the
 // handle was closed meanwhile. Errors end that operation only.
 function skyOp(h, f) {

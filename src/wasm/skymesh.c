@@ -138,6 +138,9 @@ static const sky_client_ops ops = {
   .emit = sky_bridge_emit,
   .now_ms = op_now_ms,
   .pc_restart_ice = sky_bridge_restart_ice,
+  .xfer_send_chunk = sky_bridge_xfer_send_chunk,
+  .xfer_sink_write = sky_bridge_xfer_sink_write,
+  .dc_max_message = sky_bridge_dc_max_message,
 };
 
 /* ---- entry points ------------------------------------------------------------ */

@@ -71,7 +71,8 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const EVENTS = ['readyStateChange', 'peerJoined', 'peerUpdated', 'peerLeft', 'incomingMessage', 'roomLock',
   'dataChannelState', 'peerConnectionState', 'iceConnectionState', 'handshakeProgress', 'systemAction',
-  'channelOpen', 'channelClose', 'channelError', 'channelRetry', 'signalingState', 'peerRestart'];
+  'channelOpen', 'channelClose', 'channelError', 'channelRetry', 'signalingState', 'peerRestart',
+  'incomingDataRequest', 'incomingData', 'dataTransferState'];
 
 // One skymesh peer with every event recorded in order.
 export class TestPeer {
@@ -172,8 +173,10 @@ export function waitMesh(peers, ms = 20000) {
 
 // A peer in a child process (for abrupt exits). Resolves to
 // { proc, id, kill(signal) } once it joined room with its channels open to `expect` peers.
-export function spawnPeer({ server, stack, room, name, expect }) {
-  const proc = spawn(process.execPath, [path.join(HERE, 'child-peer.mjs'), server.url, stack, room, name, String(expect)],
+export function spawnPeer({ server, stack, room, name, expect, accept = false }) {
+  const args = [path.join(HERE, 'child-peer.mjs'), server.url, stack, room, name, String(expect)];
+  if (accept) args.push('accept'); // accepts every data transfer
+  const proc = spawn(process.execPath, args,
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stderr.on('data', (d) => { out += d; });
