@@ -107,6 +107,14 @@ typedef struct sky_client_ops {
   uint64_t (*now_ms)(void *user);
   /* One event for the API layer: name and a JSON array of arguments. */
   void (*emit)(void *user, const char *name, const char *args_json);
+  /* Media (media.h): stream handles are the environment's. Attach / detach
+   * every track of local stream `stream` on pc (after pc's operations so far;
+   * the stack then asks for a renegotiation). Enable / disable its tracks.
+   * Stop its tracks and forget the handle. Each may be NULL: no media. */
+  void (*pc_add_stream)(void *user, int pc, int stream);
+  void (*pc_remove_stream)(void *user, int pc, int stream);
+  void (*stream_enable)(void *user, int stream, bool audio, bool video);
+  void (*stream_stop)(void *user, int stream);
 } sky_client_ops;
 
 /* Bytes queued on a data channel above which the core stops sending. */
