@@ -17,6 +17,7 @@
 
 #include "bridge.h"
 #include "client.h"
+#include "media.h"
 #include "skymesh.h"
 
 static sky_client *g_client;
@@ -138,6 +139,10 @@ static const sky_client_ops ops = {
   .emit = sky_bridge_emit,
   .now_ms = op_now_ms,
   .pc_restart_ice = sky_bridge_restart_ice,
+  .pc_add_stream = sky_bridge_pc_add_stream,
+  .pc_remove_stream = sky_bridge_pc_remove_stream,
+  .stream_enable = sky_bridge_stream_enable,
+  .stream_stop = sky_bridge_stream_stop,
 };
 
 /* ---- entry points ------------------------------------------------------------ */
@@ -291,3 +296,24 @@ EMSCRIPTEN_KEEPALIVE void sky_close(void) {
 }
 
 EMSCRIPTEN_KEEPALIVE const char *sky_strerror(int code) { return sky_client_strerror(code); }
+
+/* ---- media (media.h) ------------------------------------------------------ */
+
+/* handle: JS's number for the MediaStream (skyStreams); id: its MediaStream
+ * id; flags: SKY_MEDIA_AUDIO | VIDEO | SCREEN | FALLBACK. */
+EMSCRIPTEN_KEEPALIVE int sky_media_publish(int handle, const char *id, int id_len, int flags) {
+  char *i = copy(id, id_len);
+  int rc = i && client() ? sky_client_media_publish(g_client, handle, i, (unsigned)flags) : SKY_E_ARG;
+  free(i);
+  return rc;
+}
+
+EMSCRIPTEN_KEEPALIVE int sky_media_stop(int screen) { return sky_client_media_stop(client(), screen != 0); }
+
+/* 1 mute, 0 unmute, -1 unchanged. */
+EMSCRIPTEN_KEEPALIVE int sky_media_mute(int audio, int video) { return sky_client_media_mute(client(), audio, video); }
+
+/* {peerId: stream handle} (getPeersStream). */
+EMSCRIPTEN_KEEPALIVE const char *sky_media_streams(void) {
+  return result(client() ? sky_client_media_streams(g_client) : NULL);
+}
