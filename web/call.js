@@ -109,7 +109,7 @@ function toggle(button, pressedText, releasedText, onPress, onRelease) {
 
 toggle(audioButton, 'Unmute mic', 'Mute mic', function() { skyway.muteStream({audioMuted: true}); },
   function() { skyway.muteStream({audioMuted: false}); });
-toggle(videoButton, 'Start camera', 'Stop camera', function() { skyway.muteStream({videoMuted: true}); },
+toggle(videoButton, 'Camera on', 'Camera off', function() { skyway.muteStream({videoMuted: true}); },
   function() { skyway.muteStream({videoMuted: false}); });
 toggle(screenButton, 'Stop sharing', 'Share screen', function() {
   skyway.shareScreen(false, function(error) { if (error) screenButton.setAttribute('aria-pressed', 'false'); });

@@ -9,7 +9,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS, startServerFor, openPage, cleanExit, settle, diagnostics } from './helpers.mjs';
+import path from 'node:path';
+import {
+  CHROMIUM, CHROMIUM_ARGS, startServerFor, openPage, cleanExit, settle, diagnostics, ensureArtifacts,
+} from './helpers.mjs';
 
 const MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
   '--autoplay-policy=no-user-gesture-required'];
@@ -123,6 +126,10 @@ test('three people in a call: videos play everywhere, a late joiner, mute, stop,
       assert.equal(joined.length, 3, `${rec.label}: peerJoined once per person: ${JSON.stringify(joined)}`);
     }
     await chatRoundTrip(carol, alice, 'hello from the late joiner');
+    const shown = await bob.page.evaluate(() => Object.entries(window.skyway.getPeersStream())
+      .map(([id, st]) => [id, st instanceof MediaStream && st.getVideoTracks().length === 1]));
+    assert.deepEqual(shown.sort(), [alice.id, bob.id, carol.id].sort().map((id) => [id, true]), 'getPeersStream');
+    await bob.page.screenshot({ path: path.join(ensureArtifacts(), 'call-three-people.png') });
 
     // Alice mutes her microphone: the others see it in streamMuted and peerInfo.
     await alice.page.click('#toggle-audio');
@@ -248,4 +255,38 @@ test('a refreshed connection brings the stream back without a second peerJoined'
   assert.notEqual(joined[0][1], joined[1][1]);
   assert.equal((await events(a, 'peerLeft')).length, 1);
   for (const rec of [a, b]) await rec.context.close();
+});
+
+// SkylinkJS's audioFallback: a camera that is refused leaves the microphone.
+// Without it, the refusal is mediaAccessError and the join's callback error.
+test('audioFallback: a refused camera falls back to the microphone alone', { timeout: 30000 }, async () => {
+  const refuseCamera = () => {
+    const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = (c) => (c.video ? Promise.reject(new DOMException('no camera', 'NotAllowedError'))
+      : real(c));
+  };
+  const rec = await openPage(browser, `${server.url}call.html?room=media-fallback`, { label: 'F', initScript: refuseCamera });
+  await settle(300);
+  const result = await rec.page.evaluate(() => new Promise((resolve) => {
+    const s = window.skyway;
+    const seen = [];
+    s.on('mediaAccessSuccess', (stream, screen, fallback) => seen.push(['success', screen, fallback,
+      stream.getAudioTracks().length, stream.getVideoTracks().length]));
+    s.joinRoom('media-fallback', { audio: true, video: true }, (err) => resolve({ err: err && err.message, seen,
+      info: s.getPeerInfo() }));
+  }));
+  assert.equal(result.err, null);
+  assert.deepEqual(result.seen, [['success', false, true, 1, 0]]);
+  assert.deepEqual([result.info.settings.audio, result.info.settings.video], [true, false]);
+  assert.deepEqual(result.info.mediaStatus, { audioMuted: false, videoMuted: true });
+  const refused = await rec.page.evaluate(() => new Promise((resolve) => {
+    const s = new Skyway(); // no audioFallback
+    const errors = [];
+    s.on('mediaAccessError', (err, screen, fallbackError) => errors.push([err.name, screen, fallbackError]));
+    s.init({ appKey: 'skymesh-call', defaultRoom: 'media-fallback' }, () => {
+      s.joinRoom({ audio: true, video: true }, (err) => { resolve({ err: err && err.name, errors }); s.close(); });
+    });
+  }));
+  assert.deepEqual(refused, { err: 'NotAllowedError', errors: [['NotAllowedError', false, false]] });
+  await rec.context.close();
 });
