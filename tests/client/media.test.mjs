@@ -11,19 +11,29 @@ import { makePeers, waitUntil, waitMesh, startTestServer, exitWhenDone, TestPeer
 
 const require = createRequire(import.meta.url);
 const wrtc = require('@roamhq/wrtc');
-const { RTCVideoSource, RTCVideoSink } = wrtc.nonstandard;
+const { RTCVideoSource, RTCVideoSink, RTCAudioSource, RTCAudioSink } = wrtc.nonstandard;
 after(exitWhenDone);
 
 const W = 160;
 const H = 120;
 
-// A synthetic camera: an I420 frame every 40 ms until stopped.
+// A synthetic camera and microphone: an I420 frame every 40 ms, 10 ms of a
+// 48 kHz tone every 10 ms, until stopped.
 function camera() {
-  const source = new RTCVideoSource();
-  const track = source.createTrack();
+  const video = new RTCVideoSource();
+  const audio = new RTCAudioSource();
+  const tracks = [video.createTrack(), audio.createTrack()];
   const data = new Uint8ClampedArray(W * H * 1.5).fill(128);
-  const timer = setInterval(() => source.onFrame({ width: W, height: H, data }), 40);
-  return { stream: new wrtc.MediaStream([track]), stop: () => { clearInterval(timer); track.stop(); } };
+  const samples = Int16Array.from({ length: 480 }, (_, k) => Math.round(8000 * Math.sin(k / 7)));
+  const timers = [
+    setInterval(() => video.onFrame({ width: W, height: H, data }), 40),
+    setInterval(() => audio.onData({ samples, sampleRate: 48000, bitsPerSample: 16, channelCount: 1,
+      numberOfFrames: 480 }), 10),
+  ];
+  return {
+    stream: new wrtc.MediaStream(tracks),
+    stop: () => { timers.forEach(clearInterval); tracks.forEach((t) => t.stop()); },
+  };
 }
 
 // Records media events on a TestPeer and counts the frames of every incoming video.
@@ -31,15 +41,28 @@ function watchMedia(p) {
   p.media = [];
   p.frames = {};
   p.sinks = [];
+  p.sound = {};
   p.sky.on('incomingStream', (id, stream, self, info, screen, sid) => {
     p.media.push(['incomingStream', id, self, sid]);
     if (self) return;
-    const track = stream.getVideoTracks()[0];
-    if (!track) return;
-    const sink = new RTCVideoSink(track);
-    p.sinks.push(sink);
+    const [video] = stream.getVideoTracks();
+    const [audio] = stream.getAudioTracks();
     p.frames[sid] = [];
-    sink.onframe = ({ frame }) => p.frames[sid].push([frame.width, frame.height]);
+    p.sound[sid] = 0;
+    if (video) {
+      const sink = new RTCVideoSink(video);
+      p.sinks.push(sink);
+      sink.onframe = ({ frame }) => p.frames[sid].push([frame.width, frame.height]);
+    }
+    if (audio) {
+      const sink = new RTCAudioSink(audio);
+      p.sinks.push(sink);
+      // Enough heard: stopped at once (wrtc crashes at exit with an audio sink still live when its connection closes).
+      sink.ondata = ({ samples }) => {
+        p.sound[sid] += samples.length;
+        if (p.sound[sid] >= 4800) sink.stop();
+      };
+    }
   });
   p.sky.on('streamEnded', (id, info, self, screen, sid) => p.media.push(['streamEnded', id, self, sid]));
 }
@@ -51,9 +74,10 @@ describe('media over wrtc', { timeout: 60000 }, () => {
   let live = [];
   const cams = [];
   before(async () => { server = await startTestServer(); });
+  // The sources stop feeding first, then the sinks, then the connections close.
   afterEach(() => {
-    for (const p of live) { (p.sinks || []).forEach((s) => s.stop()); p.close(); }
     for (const c of cams.splice(0)) c.stop();
+    for (const p of live) { (p.sinks || []).forEach((s) => s.stop()); p.close(); }
     live = [];
   });
   after(() => server.stop());
@@ -74,8 +98,10 @@ describe('media over wrtc', { timeout: 60000 }, () => {
       'frames of a\'s camera at b', 15000, [a, b]);
     const firstFramesMs = Date.now() - t0;
     assert.deepEqual(b.frames[camA.stream.id][0], [W, H]);
+    await waitUntil(() => b.sound[camA.stream.id] >= 4800, 'a\'s microphone at b', 10000, [a, b]);
     const info = b.sky.getPeerInfo(a.id);
-    assert.deepEqual([info.settings.video, info.mediaStatus], [{ screenshare: false }, { audioMuted: true, videoMuted: false }]);
+    assert.deepEqual([info.settings.audio, info.settings.video, info.mediaStatus],
+      [true, { screenshare: false }, { audioMuted: false, videoMuted: false }]);
 
     // b adds its camera mid-call: the same connection, no channel closed.
     const closedBefore = a.events('dataChannelState').filter((e) => e.args[0] === 'closed').length;
@@ -84,6 +110,7 @@ describe('media over wrtc', { timeout: 60000 }, () => {
     b.sky.sendStream(camB.stream);
     await waitUntil(() => incoming(a, b).length === 1 && (a.frames[camB.stream.id] || []).length >= 5,
       'frames of b\'s camera at a', 15000, [a, b]);
+    await waitUntil(() => a.sound[camB.stream.id] >= 4800, 'b\'s microphone at a', 10000, [a, b]);
     assert.equal(a.events('dataChannelState').filter((e) => e.args[0] === 'closed').length, closedBefore);
     assert.equal(a.events('peerRestart').length + b.events('peerRestart').length, 0, 'not an ICE restart');
 
