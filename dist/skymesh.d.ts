@@ -252,6 +252,8 @@ export declare class Skyway {
 
   /** Leaves the room: peerLeft for every peer still there, then for yourself. */
   leaveRoom(callback?: LeaveCallback): void;
+  /** stopMediaOptions: which of your streams leaving stops (default: both, as SkylinkJS). */
+  leaveRoom(stopMediaOptions: boolean | { userMedia?: boolean; screenshare?: boolean }, callback?: LeaveCallback): void;
 
   /** Sends over the data channels to the room, or privately to one or more peers. Throws when not in a room. */
   /**

@@ -253,11 +253,20 @@ P.joinRoom = function(room, options, callback) {
 };
 
 // leaveRoom([callback(error, {peerId, previousRoom})])
-P.leaveRoom = function(callback) {
-  var self = this;
+// leaveRoom([stopMediaOptions], [callback(error, {peerId, previousRoom})]):
+// stopMediaOptions true / false, or {userMedia, screenshare} (each default
+// true): which of your streams leaving stops (SkylinkJS's default: both).
+P.leaveRoom = function(stopMediaOptions, callback) {
+  var self = this, o = stopMediaOptions;
+  if (typeof o == 'function') { callback = o; o = true; }
   callback = typeof callback == 'function' ? callback : null;
+  if (o == null) o = true;
+  var stopUser = typeof o == 'object' ? o.userMedia !== false : !!o;
+  var stopScreen = typeof o == 'object' ? o.screenshare !== false : !!o;
   self._later(function() {
+    self._m._sky_media_stop_on_leave(stopUser ? 1 : 0, stopScreen ? 1 : 0);
     var rc = self._m._sky_leave();
+    self._m._sky_media_stop_on_leave(1, 1); // for this leave only
     if (rc < 0) {
       if (callback) self._safe(callback, [skyError('not_in_room', 'skymesh: not in a room'), null]);
       return;

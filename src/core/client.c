@@ -513,7 +513,7 @@ int sky_client_leave(sky_client *c) {
   if (c->state != SKY_ROOM_IN_ROOM) return SKY_E_STATE;
   sky__enter(c);
   c->join_pending = false;
-  sky__media_stop_all(c); /* leaveRoom stops what we send, as SkylinkJS's does */
+  sky__media_on_leave(c); /* leaveRoom stops what we send, as SkylinkJS's does */
   if (sky__session_online(c)) {
     sky__start_leave(c);
   } else { /* the server hears of it once we are back; the room goes now */

@@ -236,7 +236,8 @@ void sky__media_send_state(sky_client *c, sky_peer *p);
 /* A text frame that is a media frame: applied, true. Anything else: false. */
 bool sky__media_on_frame(sky_client *c, sky_peer *p, const char *data, size_t len);
 void sky__media_on_joined(sky_client *c);
-void sky__media_stop_all(sky_client *c);
+void sky__media_on_leave(sky_client *c); /* leaveRoom: stops what it was not asked to keep */
+void sky__media_stop_all(sky_client *c);  /* close: stops everything */
 
 /* peer.c */
 sky_peer *sky__peer_find(const sky_client *c, const char *id);

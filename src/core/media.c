@@ -474,9 +474,22 @@ void sky__media_on_joined(sky_client *c) {
   }
 }
 
-/* Leaving (or closing) stops what we send, as SkylinkJS's leaveRoom does:
- * the connections are going, so nothing is detached. */
+void sky_client_media_stop_on_leave(sky_client *c, bool user_media, bool screen) {
+  if (c) c->media.keep_on_leave = (user_media ? 0u : 1u) | (screen ? 0u : 2u);
+}
+
+/* Leaving stops what we send, as SkylinkJS's leaveRoom does by default (the
+ * connections are going, so nothing is detached); what the app asked to keep
+ * stays published, for the next room. */
+void sky__media_on_leave(sky_client *c) {
+  for (int i = 0; i < SKY_MEDIA_SLOTS; i++) {
+    if (!(c->media.keep_on_leave & (1u << i))) stop_slot(c, i, false);
+  }
+  c->media.keep_on_leave = 0;
+  if (!c->media.slot[0].handle) c->media.audio_muted = c->media.video_muted = false;
+}
+
 void sky__media_stop_all(sky_client *c) {
-  for (int i = 0; i < SKY_MEDIA_SLOTS; i++) stop_slot(c, i, false);
-  c->media.audio_muted = c->media.video_muted = false;
+  c->media.keep_on_leave = 0;
+  sky__media_on_leave(c);
 }

@@ -51,6 +51,7 @@ typedef struct sky_local_stream {
 typedef struct sky_media {
   sky_local_stream slot[SKY_MEDIA_SLOTS];
   bool audio_muted, video_muted;
+  unsigned keep_on_leave; /* bit i: the next leaveRoom keeps slot i (leaveRoom(stopMediaOptions)) */
 } sky_media;
 
 typedef struct sky_remote_stream {
@@ -85,6 +86,10 @@ int sky_client_media_stop(struct sky_client *c, bool screen);
 /* muteStream: 1 mute, 0 unmute, -1 leave as it is. Emits streamMuted and
  * peerUpdated (self) when something changed, and tells the peers. */
 int sky_client_media_mute(struct sky_client *c, int audio_muted, int video_muted);
+/* leaveRoom(stopMediaOptions): whether the next leave stops the user-media
+ * and the screen stream (SkylinkJS's default: both). Applies to that one
+ * leave; close() always stops everything. */
+void sky_client_media_stop_on_leave(struct sky_client *c, bool user_media, bool screen);
 /* getPeersStream: malloc'd JSON {"peerId": handle} of each peer's announced
  * stream (user media before screen), self included when sending. */
 char *sky_client_media_streams(struct sky_client *c);

@@ -313,6 +313,10 @@ EMSCRIPTEN_KEEPALIVE int sky_media_stop(int screen) { return sky_client_media_st
 /* 1 mute, 0 unmute, -1 unchanged. */
 EMSCRIPTEN_KEEPALIVE int sky_media_mute(int audio, int video) { return sky_client_media_mute(client(), audio, video); }
 
+EMSCRIPTEN_KEEPALIVE void sky_media_stop_on_leave(int user_media, int screen) {
+  sky_client_media_stop_on_leave(client(), user_media != 0, screen != 0);
+}
+
 /* {peerId: stream handle} (getPeersStream). */
 EMSCRIPTEN_KEEPALIVE const char *sky_media_streams(void) {
   return result(client() ? sky_client_media_streams(g_client) : NULL);

@@ -32,5 +32,6 @@ int sky_media_publish(int handle, const char *id, int id_len, int flags);
 int sky_media_stop(int screen);
 int sky_media_mute(int audio, int video);
 const char *sky_media_streams(void);
+void sky_media_stop_on_leave(int user_media, int screen);
 
 #endif

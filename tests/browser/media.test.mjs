@@ -254,6 +254,9 @@ test('a refreshed connection brings the stream back without a second peerJoined'
   assert.equal(joined.length, 2, `A: the first B, then the reloaded B, once each: ${JSON.stringify(joined)}`);
   assert.notEqual(joined[0][1], joined[1][1]);
   assert.equal((await events(a, 'peerLeft')).length, 1);
+  // leaveRoom(false) (SkylinkJS's stopMediaOptions): the camera stays on.
+  await a.page.evaluate(() => new Promise((resolve) => window.skyway.leaveRoom(false, resolve)));
+  assert.deepEqual(await a.page.evaluate(() => window.__local.getTracks().map((t) => t.readyState)), ['live', 'live']);
   for (const rec of [a, b]) await rec.context.close();
 });
 

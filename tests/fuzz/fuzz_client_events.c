@@ -702,7 +702,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     case 29: {
       uint8_t k = u8(&i);
-      if (k & 1) {
+      if ((k & 5) == 5) {
+        sky_client_media_stop_on_leave(c, k & 8, k & 16); /* leaveRoom(stopMediaOptions) */
+      } else if (k & 1) {
         int rc = sky_client_media_stop(c, k & 2);
         CHECK(rc == SKY_OK || rc == SKY_E_STATE);
       } else {

@@ -334,6 +334,30 @@ static void test_fresh_connection_carries_the_streams_again(void **state) {
   assert_int_equal(count(f, "emit peerJoined", NULL), 0);
 }
 
+/* leaveRoom(stopMediaOptions): the screen kept, the camera stopped; the
+ * kept stream is ours again in the next room, and the choice was for that
+ * one leave. */
+static void test_leave_keeps_what_it_was_asked_to(void **state) {
+  fake *f = *state;
+  sky_client *c = in_room(f, 0, NULL);
+  sky_client_media_publish(c, CAM, "cam-1", SKY_MEDIA_VIDEO);
+  sky_client_media_publish(c, SCREEN, "screen-1", SKY_MEDIA_VIDEO | SKY_MEDIA_SCREEN);
+  clear_lines(f);
+  sky_client_media_stop_on_leave(c, true, false);
+  assert_int_equal(sky_client_leave(c), SKY_OK);
+  EXPECT(f, "stream_stop 7", NULL);
+  assert_int_equal(count(f, "stream_stop 8", NULL), 0);
+  feed_simple(c, SKY_MSG_LEFT);
+  clear_lines(f);
+  assert_int_equal(sky_client_join(c, "room1"), SKY_OK);
+  feed_joined(c, "room1", 0, NULL);
+  EXPECT(f, "emit incomingStream", ",true,\"screen-1\"]");
+  assert_int_equal(count(f, "emit incomingStream", NULL), 1);
+  clear_lines(f);
+  assert_int_equal(sky_client_leave(c), SKY_OK);
+  EXPECT(f, "stream_stop 8", NULL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define U(name) cmocka_unit_test_setup_teardown(name, setup_clock, teardown)
@@ -349,6 +373,7 @@ int main(void) {
     U(test_mute_reaches_peer_info),
     U(test_stop_stream_detaches_and_stops),
     U(test_fresh_connection_carries_the_streams_again),
+    U(test_leave_keeps_what_it_was_asked_to),
 #undef U
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
