@@ -26,9 +26,10 @@ export interface PeerInfo {
   /** The room the peer is in; null when not in one. */
   room: string | null;
   agent: { name: string; version: string };
-  /** skymesh carries data only. */
-  settings: { data: boolean; audio: boolean; video: boolean };
-  mediaStatus: {};
+  /** What the peer sends: audio, and video (false, or {screenshare}: a screen is among it). */
+  settings: { data: boolean; audio: boolean; video: boolean | { screenshare: boolean } };
+  /** Muted, or no track of that kind sent. */
+  mediaStatus: { audioMuted: boolean; videoMuted: boolean };
 }
 
 /** The `message` argument of `incomingMessage`. */
@@ -100,7 +101,17 @@ export interface InitOptions {
    * server, never in the browser); needs defaultRoom, the room they were made for.
    */
   credentials?: { startDateTime: string; duration: number; credentials: string };
+  /** SkylinkJS: when camera and microphone are refused, try the microphone alone. */
+  audioFallback?: boolean;
 }
+
+/** SkylinkJS's media options (getUserMedia, sendStream, joinRoom). */
+export interface MediaOptions {
+  audio?: boolean | { deviceId?: string };
+  video?: boolean | { resolution?: { width: number; height: number }; frameRate?: number; deviceId?: string;
+    facingMode?: string };
+}
+export type StreamCallback = (error: Error | null, stream: MediaStream | null) => void;
 
 /** Options of `new Skyway(options)`. */
 export interface SkywayOptions {
@@ -115,7 +126,7 @@ export interface SkywayOptions {
 }
 
 /** Options of `joinRoom`. */
-export interface JoinRoomOptions {
+export interface JoinRoomOptions extends MediaOptions {
   /** Sets your user data (as setUserData) before joining. */
   userData?: any;
 }
@@ -180,6 +191,18 @@ export interface SkywayEvents {
   /** A data transfer with one peer changed state (Skyway#DATA_TRANSFER_STATE). */
   dataTransferState: (state: DataTransferState, transferId: string, peerId: string, transferInfo: TransferInfo,
     error: TransferError | null) => void;
+  /** Camera / microphone (or the screen) granted; the stream is being sent. */
+  mediaAccessSuccess: (stream: MediaStream, isScreensharing: boolean, isAudioFallback: boolean, streamId: string) => void;
+  mediaAccessError: (error: Error, isScreensharing: boolean, isAudioFallbackError: boolean) => void;
+  /** A local stream was stopped (stopStream, stopScreen, leaveRoom, or the browser ended it). */
+  mediaAccessStopped: (isScreensharing: boolean, isAudioFallback: boolean, streamId: string) => void;
+  /** A stream arrived, once per stream (isSelf: your own, once you are in a room). */
+  incomingStream: (peerId: string, stream: MediaStream, isSelf: boolean, peerInfo: PeerInfo,
+    isScreensharing: boolean, streamId: string) => void;
+  /** A stream ended, once. */
+  streamEnded: (peerId: string, peerInfo: PeerInfo, isSelf: boolean, isScreensharing: boolean, streamId: string) => void;
+  /** A peer's (or your) mediaStatus changed. */
+  streamMuted: (peerId: string, peerInfo: PeerInfo, isSelf: boolean, isScreensharing: boolean) => void;
 }
 
 export type DataTransferState = 'request' | 'userRequest' | 'uploadStarted' | 'downloadStarted' | 'uploading' |
@@ -264,6 +287,8 @@ export declare class Skyway {
 
   /** Leaves the room: peerLeft for every peer still there, then for yourself. */
   leaveRoom(callback?: LeaveCallback): void;
+  /** stopMediaOptions: which of your streams leaving stops (default: both, as SkylinkJS). */
+  leaveRoom(stopMediaOptions: boolean | { userMedia?: boolean; screenshare?: boolean }, callback?: LeaveCallback): void;
 
   /** Sends over the data channels to the room, or privately to one or more peers. Throws when not in a room. */
   /**
@@ -328,6 +353,32 @@ export declare class Skyway {
   getConnectionStatus(target?: string | string[] | null,
     callback?: (error: Error | null, result: ConnectionStatus | null) => void): Promise<ConnectionStatus>;
 
+  /** Camera and microphone (default both); sent to the room, now and to whoever joins. Also a Promise. */
+  getUserMedia(options?: MediaOptions | null, callback?: StreamCallback): Promise<MediaStream | undefined>;
+  getUserMedia(callback: StreamCallback): Promise<MediaStream | undefined>;
+  /** Sends a MediaStream you made, or gets one with these options (as getUserMedia). */
+  sendStream(stream: MediaStream | MediaOptions, callback?: StreamCallback): void;
+  /** Stops sending your camera / microphone and stops their tracks. */
+  stopStream(): void;
+  /** Mutes (true) or unmutes (false) what you send; an absent field stays as it is. */
+  muteStream(options: { audioMuted?: boolean; videoMuted?: boolean }): void;
+  /** @deprecated muteStream({audioMuted: false}) */
+  enableAudio(): void;
+  /** @deprecated muteStream({audioMuted: true}) */
+  disableAudio(): void;
+  /** @deprecated muteStream({videoMuted: false}) */
+  enableVideo(): void;
+  /** @deprecated muteStream({videoMuted: true}) */
+  disableVideo(): void;
+  /** Shares your screen (getDisplayMedia) as a second stream. */
+  shareScreen(enableAudio?: boolean, callback?: StreamCallback): Promise<MediaStream | undefined>;
+  shareScreen(callback: StreamCallback): Promise<MediaStream | undefined>;
+  stopScreen(): void;
+  /** {peerId: MediaStream} of everyone sending (camera before screen), you included. */
+  getPeersStream(): { [peerId: string]: MediaStream };
+  /** AdapterJS's helper: plays stream in a <video> / <audio> element. */
+  static attachMediaStream(element: HTMLMediaElement, stream: MediaStream | null): HTMLMediaElement;
+
   /** Locks the room: nobody else can join until it is unlocked. Fires roomLock. */
   lockRoom(): void;
   /** Unlocks the room. Fires roomLock. */
@@ -356,4 +407,6 @@ declare global {
   /** The same class as `Skyway`, for SkylinkJS pages (`new Skylink()`). */
   // eslint-disable-next-line no-var
   var Skylink: typeof SkywayConstructor;
+  /** AdapterJS's attachMediaStream(element, stream), defined by the script build in a browser. */
+  function attachMediaStream(element: HTMLMediaElement, stream: MediaStream | null): HTMLMediaElement;
 }

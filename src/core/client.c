@@ -136,9 +136,11 @@ cJSON *sky__peer_info(const sky_client *c, const char *user_data) {
 }
 
 cJSON *sky__peer_info_of(const sky_client *c, const char *peer_id) {
-  if (!peer_id || !*peer_id || strcmp(peer_id, c->self_id) == 0) return sky__peer_info(c, c->user_data);
+  if (!peer_id || !*peer_id || strcmp(peer_id, c->self_id) == 0) {
+    return sky__media_info(c, sky__peer_info(c, c->user_data), NULL);
+  }
   sky_peer *p = sky__peer_visible(c, peer_id);
-  return p ? sky__peer_info(c, p->user_data) : NULL;
+  return p ? sky__media_info(c, sky__peer_info(c, p->user_data), p->id) : NULL;
 }
 
 /* Emits (peerId, peerInfo, isSelf): peerJoined / peerUpdated / peerLeft. */
@@ -146,7 +148,7 @@ void sky__emit_peer_event(sky_client *c, const char *name, const char *peer_id, 
                             bool self) {
   cJSON *args = cJSON_CreateArray();
   cJSON_AddItemToArray(args, str_or_null(peer_id));
-  cJSON_AddItemToArray(args, sky__peer_info(c, user_data));
+  cJSON_AddItemToArray(args, sky__media_info(c, sky__peer_info(c, user_data), peer_id));
   cJSON_AddItemToArray(args, cJSON_CreateBool(self));
   sky__emit(c, name, args);
 }
@@ -393,6 +395,7 @@ int sky_client_init(sky_client *c, const char *url, const char *app_key, const c
 void sky_client_close(sky_client *c) {
   if (!c || c->state == SKY_ROOM_IDLE) return;
   sky__enter(c);
+  sky__media_stop_all(c);
   if (c->state == SKY_ROOM_IN_ROOM || c->state == SKY_ROOM_JOINING) {
     sky__peer_drop_all(c, true);
     if (c->state == SKY_ROOM_IN_ROOM) sky__emit_peer_event(c, "peerLeft", c->self_id, c->user_data, true);
@@ -511,6 +514,7 @@ int sky_client_leave(sky_client *c) {
   if (c->state != SKY_ROOM_IN_ROOM) return SKY_E_STATE;
   sky__enter(c);
   c->join_pending = false;
+  sky__media_on_leave(c); /* leaveRoom stops what we send, as SkylinkJS's does */
   if (sky__session_online(c)) {
     sky__start_leave(c);
   } else { /* the server hears of it once we are back; the room goes now */
@@ -667,9 +671,9 @@ char *sky_client_peers(sky_client *c) {
   if (!c) return NULL;
   cJSON *all = cJSON_CreateObject();
   if (c->state == SKY_ROOM_IN_ROOM) {
-    cJSON_AddItemToObject(all, c->self_id, sky__peer_info(c, c->user_data));
+    cJSON_AddItemToObject(all, c->self_id, sky__peer_info_of(c, NULL));
     for (sky_peer *p = c->peers; p; p = p->hh.next) {
-      if (!p->hidden) cJSON_AddItemToObject(all, p->id, sky__peer_info(c, p->user_data));
+      if (!p->hidden) cJSON_AddItemToObject(all, p->id, sky__peer_info_of(c, p->id));
     }
   }
   char *out = sky_json_print(all);
@@ -812,8 +816,9 @@ static void on_joined(sky_client *c, const sky_msg *m) {
   cJSON *res = cJSON_CreateObject();
   cJSON_AddStringToObject(res, "room", c->room);
   cJSON_AddStringToObject(res, "peerId", c->self_id);
-  cJSON_AddItemToObject(res, "peerInfo", sky__peer_info(c, c->user_data));
+  cJSON_AddItemToObject(res, "peerInfo", sky__peer_info_of(c, NULL));
   sky__emit_done(c, "_join", NULL, NULL, res);
+  sky__media_on_joined(c); /* incomingStream (self) for what we send already */
   /* The newcomer offers to everyone already there. */
   for (size_t i = 0; i < m->u.joined.peer_count; i++) {
     const sky_peer_entry *e = &m->u.joined.peers[i];

@@ -119,6 +119,14 @@ typedef struct sky_client_ops {
                          size_t header_len);
   int (*xfer_sink_write)(void *user, int sink, uint64_t size, uint64_t offset, const char *data, size_t len);
   size_t (*dc_max_message)(void *user, int pc);
+  /* Media (media.h): stream handles are the environment's. Attach / detach
+   * every track of local stream `stream` on pc (after pc's operations so far;
+   * the stack then asks for a renegotiation). Enable / disable its tracks.
+   * Stop its tracks and forget the handle. Each may be NULL: no media. */
+  void (*pc_add_stream)(void *user, int pc, int stream);
+  void (*pc_remove_stream)(void *user, int pc, int stream);
+  void (*stream_enable)(void *user, int stream, bool audio, bool video);
+  void (*stream_stop)(void *user, int stream);
 } sky_client_ops;
 
 /* Bytes queued on a data channel above which the core stops sending. */

@@ -7,6 +7,7 @@
 #include "client.h"
 #include "dc_frame.h"
 #include "ice_config.h"
+#include "media.h"
 #include "protocol.h"
 
 struct cJSON;
@@ -50,6 +51,9 @@ typedef struct sky_peer {
   unsigned restarts;    /* connections thrown away after a failed handshake */
   bool relay_only;      /* this connection gathers relay candidates only */
   char remote_fp[128];  /* a=fingerprint of the remote description applied: a new one is a new connection */
+  char remote_ufrag[64]; /* its a=ice-ufrag: the same fingerprint and ufrag is a media renegotiation */
+  bool renegotiate;     /* the stack asked for an offer (media changed): made at the next stable point */
+  sky_peer_media media; /* streams it sends us, what we attached to its connection (media.c) */
   uint64_t pc_started_ms; /* when this connection's negotiation began */
   /* liveness (liveness.c) */
   uint64_t last_rx_ms;    /* anything received on the channel */
@@ -152,6 +156,7 @@ struct sky_client {
   uint64_t next_tick_ms;   /* next liveness tick */
   bool flush_blocked;      /* some channel is above its high-water mark */
   sky_bin *binaries;       /* announced binary chats not yet taken */
+  sky_media media;         /* the streams we send (media.c) */
   uint32_t next_bin_id;
   struct sky_xfer *xfers;  /* data transfers, every leg (transfer.c) */
   uint32_t next_xfer_id;   /* last upload number given out */
@@ -229,6 +234,24 @@ void sky__xfer_pump(sky_client *c, sky_peer *p);
 void sky__xfer_peer_gone(sky_client *c, sky_peer *p, bool left);
 /* Timeouts; returns the next deadline (absolute ms), 0 for none. */
 uint64_t sky__xfer_tick(sky_client *c, uint64_t now);
+/* media.c */
+/* Adds settings.audio / settings.video / mediaStatus of peer_id (NULL or
+ * ours: self) to info; returns info. */
+struct cJSON *sky__media_info(const sky_client *c, struct cJSON *info, const char *peer_id);
+/* Attaches the local streams not yet on p's connection. */
+void sky__media_attach(sky_client *c, sky_peer *p);
+/* p's connection is stable: an offer that waited for it goes out. */
+void sky__media_stable(sky_client *c, sky_peer *p);
+/* p's connection is gone (reset or dropped): its streams end (announce: with
+ * streamEnded), nothing is attached any more. */
+void sky__media_pc_gone(sky_client *c, sky_peer *p, bool announce);
+/* Sends our media state on p's channel (when open). */
+void sky__media_send_state(sky_client *c, sky_peer *p);
+/* A text frame that is a media frame: applied, true. Anything else: false. */
+bool sky__media_on_frame(sky_client *c, sky_peer *p, const char *data, size_t len);
+void sky__media_on_joined(sky_client *c);
+void sky__media_on_leave(sky_client *c); /* leaveRoom: stops what it was not asked to keep */
+void sky__media_stop_all(sky_client *c);  /* close: stops everything */
 
 /* peer.c */
 sky_peer *sky__peer_find(const sky_client *c, const char *id);

@@ -112,6 +112,7 @@ static void announce_left(sky_client *c, sky_peer *p) {
 void sky__peer_drop(sky_client *c, sky_peer *p, bool announce) {
   if (!p) return;
   sky__xfer_peer_gone(c, p, true);
+  sky__media_pc_gone(c, p, announce); /* its streams end before it leaves */
   HASH_DEL(c->peers, p);
   if (p->pc) {
     HASH_DELETE(hh_pc, c->peers_by_pc, p);
@@ -151,6 +152,7 @@ static bool start_offer(sky_client *c, sky_peer *p);
  * first (our close, the remote's close, or its fresh offer). */
 static void reset_pc(sky_client *c, sky_peer *p) {
   if (p->pc) sky__xfer_peer_gone(c, p, false);
+  sky__media_pc_gone(c, p, true);
   if (p->channel_open) emit_state(c, "dataChannelState", "closed", p->id);
   if (p->pc) {
     HASH_DELETE(hh_pc, c->peers_by_pc, p);
@@ -159,7 +161,7 @@ static void reset_pc(sky_client *c, sky_peer *p) {
   p->pc = 0;
   p->state = SKY_PEER_NEW;
   p->sig = SIG_STABLE;
-  p->making_offer = p->ignore_offer = p->offer_abandoned = p->remote_set = false;
+  p->making_offer = p->ignore_offer = p->offer_abandoned = p->remote_set = p->renegotiate = false;
   p->channel_open = p->offerer = false;
   p->channel_lost_ms = p->ice_bad_ms = 0;
   requeue_unacked(p);
@@ -171,6 +173,7 @@ static void reset_pc(sky_client *c, sky_peer *p) {
 void sky__peer_hide(sky_client *c, sky_peer *p) {
   if (p->hidden) return;
   sky__xfer_peer_gone(c, p, true); /* reported left: its transfers end so */
+  sky__media_pc_gone(c, p, true);
   announce_left(c, p);
   sky__textq_clear(&p->outq); /* reported: never sent late */
   sky__textq_clear(&p->sent);
@@ -247,6 +250,7 @@ static bool start_offer(sky_client *c, sky_peer *p) {
   p->offerer = true;
   p->making_offer = true;
   p->offer_abandoned = false;
+  sky__media_attach(c, p); /* the first offer carries the streams we send */
   c->ops.pc_create_offer(c->user, p->pc);
   return true;
 }
@@ -272,18 +276,25 @@ static void emit_handshake(sky_client *c, const char *step, const char *peer_id)
   sky__emit(c, "handshakeProgress", args);
 }
 
-/* The DTLS fingerprint line of an SDP ("sha-256 AB:CD:..."), into out; ""
- * when it has none. An ICE restart keeps it; a new connection has a new one. */
-static void sdp_fingerprint(const char *sdp, char *out, size_t cap) {
-  const char *f = strstr(sdp, "a=fingerprint:");
+/* The value of an SDP attribute line ("a=fingerprint:" -> "sha-256 AB:..."),
+ * its first occurrence, into out; "" when it has none. */
+static void sdp_attr(const char *sdp, const char *attr, char *out, size_t cap) {
+  const char *f = strstr(sdp, attr);
   size_t n = 0;
   if (f) {
-    f += 14;
+    f += strlen(attr);
     while (f[n] && f[n] != '\r' && f[n] != '\n' && n + 1 < cap) n++;
     memcpy(out, f, n);
   }
   out[n] = '\0';
 }
+
+/* The DTLS fingerprint: an ICE restart keeps it; a new connection has a new one. */
+static void sdp_fingerprint(const char *sdp, char *out, size_t cap) { sdp_attr(sdp, "a=fingerprint:", out, cap); }
+
+/* The ICE username fragment: an ICE restart changes it; a media
+ * renegotiation keeps it (and the fingerprint). */
+static void sdp_ufrag(const char *sdp, char *out, size_t cap) { sdp_attr(sdp, "a=ice-ufrag:", out, cap); }
 
 void sky__peer_on_offer(sky_client *c, const sky_msg *m) {
   sky_peer *p = sky__peer_find(c, m->u.sdp.from);
@@ -293,13 +304,17 @@ void sky__peer_on_offer(sky_client *c, const sky_msg *m) {
   /* An offer from a new connection may arrive before its old channel is seen
    * to close: the fingerprint tells it from an ICE restart. */
   bool fresh = p->remote_fp[0] && fp[0] && strcmp(fp, p->remote_fp) != 0;
+  char ufrag[sizeof p->remote_ufrag];
+  sdp_ufrag(m->u.sdp.sdp, ufrag, sizeof ufrag);
+  /* Same connection, same ICE session: streams added or removed. */
+  bool renegotiation = p->pc && p->remote_set && fp[0] && !fresh && ufrag[0] && strcmp(ufrag, p->remote_ufrag) == 0;
   if (p->pc && p->channel_open && fresh && !p->making_offer && p->sig == SIG_STABLE) {
     reset_pc(c, p);
     p->relay_only = sky_ice_prefs_has_turn(&c->ice); /* it went relay-only, most likely */
   } else if (p->pc && p->channel_open) {
     /* An offer on a working connection: a renegotiation (ICE restart). */
-    if (!p->making_offer && p->sig == SIG_STABLE) sky__live_on_remote_restart(c, p);
-  } else if (p->pc && p->remote_set && p->sig == SIG_STABLE && !p->making_offer) {
+    if (!p->making_offer && p->sig == SIG_STABLE && !renegotiation) sky__live_on_remote_restart(c, p);
+  } else if (p->pc && p->remote_set && p->sig == SIG_STABLE && !p->making_offer && !renegotiation) {
     /* An offer after a completed negotiation on a connection whose channel
      * never opened or was lost: the other side started over. */
     if (!p->hidden && p->restarts++ >= SKY_PEER_RESTARTS_MAX) {
@@ -317,6 +332,7 @@ void sky__peer_on_offer(sky_client *c, const sky_msg *m) {
     return;
   }
   if (collision) p->offer_abandoned = true; /* polite: roll ours back */
+  if (collision && p->remote_set) p->renegotiate = true; /* ... and offer it again once stable */
   /* Operations run in order, so an offer still being made is set by then. */
   bool rollback = p->making_offer || p->sig == SIG_HAVE_LOCAL_OFFER;
   p->making_offer = false;
@@ -324,7 +340,11 @@ void sky__peer_on_offer(sky_client *c, const sky_msg *m) {
   p->sig = SIG_HAVE_REMOTE_OFFER;
   emit_handshake(c, "offer", p->id);
   memcpy(p->remote_fp, fp, sizeof p->remote_fp);
+  memcpy(p->remote_ufrag, ufrag, sizeof p->remote_ufrag);
   c->ops.pc_set_remote(c->user, p->pc, SKY_SDP_OFFER, m->u.sdp.sdp, rollback);
+  /* After the offer is applied, so our tracks take its transceivers and the
+   * answer carries them. */
+  sky__media_attach(c, p);
   /* The bridge runs a peer's operations in order: the answer is created
    * after the offer is applied. */
   c->ops.pc_create_answer(c->user, p->pc);
@@ -337,6 +357,7 @@ void sky__peer_on_answer(sky_client *c, const sky_msg *m) {
   p->sig = SIG_STABLE;
   emit_handshake(c, "answer", p->id);
   sdp_fingerprint(m->u.sdp.sdp, p->remote_fp, sizeof p->remote_fp);
+  sdp_ufrag(m->u.sdp.sdp, p->remote_ufrag, sizeof p->remote_ufrag);
   c->ops.pc_set_remote(c->user, p->pc, SKY_SDP_ANSWER, m->u.sdp.sdp, false);
 }
 
@@ -388,6 +409,7 @@ void sky_client_on_local_description(sky_client *c, int pc, sky_sdp_type type, c
       p->sig = SIG_STABLE;
       send_sdp(c, p, SKY_MSG_ANSWER, text);
       emit_handshake(c, "answer", p->id);
+      sky__media_stable(c, p);
     }
     free(text);
   }
@@ -409,6 +431,7 @@ void sky_client_on_remote_description_set(sky_client *c, int pc, bool ok) {
       c->ops.pc_add_candidate(c->user, p->pc, cand->text, cand->mid, cand->mline);
     }
     free_candidates(p);
+    if (p->sig == SIG_STABLE) sky__media_stable(c, p); /* an answer applied */
   }
   sky__exit(c);
 }
@@ -450,6 +473,7 @@ static void channel_opened(sky_client *c, sky_peer *p) {
     sky__emit_peer_event(c, "peerJoined", p->id, p->user_data, false);
   }
   emit_state(c, "dataChannelState", "open", p->id);
+  sky__media_send_state(c, p); /* what we send, before anything else */
   sky__peer_flush_all(c);
 }
 
@@ -605,7 +629,9 @@ void sky_client_on_channel_message(sky_client *c, int pc, const char *data, size
   sky__enter(c);
   if (!p->channel_open) channel_opened(c, p); /* a message proves the channel is open */
   sky__live_on_rx(c, p);
-  if (!is_text && sky__xfer_on_frame(c, p, (const unsigned char *)data, len)) {
+  bool handled = is_text ? sky__media_on_frame(c, p, data, len)
+                         : sky__xfer_on_frame(c, p, (const unsigned char *)data, len);
+  if (handled) {
     sky__exit(c);
     return;
   }

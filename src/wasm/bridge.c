@@ -24,6 +24,14 @@
  *   sky_js_binary(data, len)           synchronous: hands JS a copy of a binary
  *                                      chat's bytes (an ArrayBuffer); C frees
  *                                      its own right after
+ *   sky_js_pc_stream(h, s, add)        after h's operations so far: addTrack every
+ *                                      track of local stream s (add 1), or
+ *                                      removeTrack the senders it added (add 0)
+ *   sky_js_stream_enable(s, a, v)      synchronous: track.enabled of stream s
+ *   sky_js_stream_stop(s)              synchronous: stops s's tracks, forgets s
+ * Stream handles (s) are JS's: JS creates the MediaStream objects, numbers
+ * them in skyStreams (bridge_pre.js, > 0, never reused) and forgets a local
+ * one when C stops it, a remote one when its connection closes or it ends.
  *
  * C functions called from JS (EMSCRIPTEN_KEEPALIVE):
  *   sky_cb_local_description(h, type, sdp, len)
@@ -32,6 +40,10 @@
  *   sky_cb_state(h, kind, state, len)      kind: 0 connection 1 ice 2 signaling 3 channel
  *   sky_cb_channel_message(h, data, len, is_text)
  *   sky_cb_channel_drain(h)
+ *   sky_cb_negotiation_needed(h)           the stack's negotiationneeded
+ *   sky_cb_remote_stream(h, s, id, len)    the first track of remote stream s
+ *                                          (MediaStream id: JS-owned string)
+ *   sky_cb_remote_stream_ended(h, s)       its last track was removed
  *   sky_take_binary(id)                    the bytes of the binary chat that the
  *                                          incomingMessage being dispatched
  *                                          announced as {"$binary": id}: C passes
@@ -69,6 +81,7 @@
 
 #include "bridge.h"
 #include "client.h"
+#include "media.h"
 
 /* ---- JS called from C --------------------------------------------------- */
 
@@ -103,6 +116,8 @@ EM_JS(int, sky_js_pc_create, (int h, const char *cfg, int len), {
       _sky_cb_ice_candidate(h, p, n, m, mn, c.sdpMLineIndex == null ? -1 : c.sdpMLineIndex);
     });
   };
+  pc.onnegotiationneeded = function() { if (skyPcs[h] === e) _sky_cb_negotiation_needed(h); };
+  pc.ontrack = function(ev) { if (skyPcs[h] === e) skyTrack(h, e, ev); };
   pc.onconnectionstatechange = function() { state(0, pc.connectionState); };
   pc.oniceconnectionstatechange = function() { state(1, pc.iceConnectionState); };
   pc.onsignalingstatechange = function() { state(2, pc.signalingState); };
@@ -113,6 +128,7 @@ EM_JS(void, sky_js_pc_close, (int h), {
   var e = skyPcs[h];
   delete skyPcs[h]; /* callbacks for h stop here */
   if (e) {
+    for (var id in e.rs) delete skyStreams[e.rs[id]]; /* its remote streams */
     try { e.dc && e.dc.close(); } catch (err) {}
     try { e.pc.close(); } catch (err) {}
   }
@@ -226,6 +242,34 @@ EM_JS(void, sky_js_binary, (const char *data, int len), {
   skyTaken = HEAPU8.slice(data, data + len).buffer;
 });
 
+/* Local stream s (JS's) on h: its tracks added with the stream (so the remote
+ * side sees its id), or the senders that added them removed. In h's chain,
+ * so an answer being made is not disturbed. */
+EM_JS(void, sky_js_pc_stream, (int h, int s, int add), {
+  var st = skyStreams[s];
+  skyOp(h, function(pc, e) {
+    if (!pc.addTrack) return; /* a stack without media */
+    e.senders = e.senders || {};
+    if (add && st) {
+      e.senders[s] = st.getTracks().map(function(t) { return pc.addTrack(t, st); });
+    } else if (!add) {
+      (e.senders[s] || []).forEach(function(x) { try { pc.removeTrack(x); } catch (err) {} });
+      delete e.senders[s];
+    }
+  });
+});
+
+EM_JS(void, sky_js_stream_enable, (int s, int audio, int video), {
+  var st = skyStreams[s];
+  if (st) st.getTracks().forEach(function(t) { t.enabled = !!(t.kind == "audio" ? audio : video); });
+});
+
+EM_JS(void, sky_js_stream_stop, (int s), {
+  var st = skyStreams[s];
+  delete skyStreams[s];
+  if (st) st.getTracks().forEach(function(t) { t.stop(); });
+});
+
 /* ---- C called from JS ----------------------------------------------------- */
 /* Every pointer below is JS-owned, valid during the call only: C copies. */
 
@@ -254,6 +298,18 @@ EMSCRIPTEN_KEEPALIVE void sky_cb_channel_message(int h, const char *data, int le
 }
 
 EMSCRIPTEN_KEEPALIVE void sky_cb_channel_drain(int h) { sky_client_on_channel_drain(sky_wasm_client(), h); }
+
+EMSCRIPTEN_KEEPALIVE void sky_cb_negotiation_needed(int h) { sky_client_on_negotiation_needed(sky_wasm_client(), h); }
+
+/* id: JS-owned, NUL-terminated, copied by C. */
+EMSCRIPTEN_KEEPALIVE void sky_cb_remote_stream(int h, int s, const char *id, int len) {
+  (void)len;
+  sky_client_on_remote_stream(sky_wasm_client(), h, s, id);
+}
+
+EMSCRIPTEN_KEEPALIVE void sky_cb_remote_stream_ended(int h, int s) {
+  sky_client_on_remote_stream_ended(sky_wasm_client(), h, s);
+}
 
 /* id: from {"$binary": id} in the incomingMessage being dispatched. The bytes
  * go to JS as a copy (sky_js_binary); C's are freed here. */
@@ -311,4 +367,20 @@ size_t sky_bridge_dc_buffered(void *user, int pc) {
 void sky_bridge_emit(void *user, const char *name, const char *args_json) {
   (void)user;
   sky_js_emit(name, args_json, (int)strlen(args_json));
+}
+void sky_bridge_pc_add_stream(void *user, int pc, int stream) {
+  (void)user;
+  sky_js_pc_stream(pc, stream, 1);
+}
+void sky_bridge_pc_remove_stream(void *user, int pc, int stream) {
+  (void)user;
+  sky_js_pc_stream(pc, stream, 0);
+}
+void sky_bridge_stream_enable(void *user, int stream, bool audio, bool video) {
+  (void)user;
+  sky_js_stream_enable(stream, audio, video);
+}
+void sky_bridge_stream_stop(void *user, int stream) {
+  (void)user;
+  sky_js_stream_stop(stream);
 }

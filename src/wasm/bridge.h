@@ -32,6 +32,10 @@ int sky_send_data(int src, double size, const char *name, int name_len, const ch
 int sky_respond_data(const char *peer, int peer_len, const char *tid, int tid_len, int accept);
 int sky_cancel_data(const char *peer, int peer_len, const char *tid, int tid_len);
 const char *sky_data_transfers(void);
+void sky_bridge_pc_add_stream(void *user, int pc, int stream);
+void sky_bridge_pc_remove_stream(void *user, int pc, int stream);
+void sky_bridge_stream_enable(void *user, int stream, bool audio, bool video);
+void sky_bridge_stream_stop(void *user, int stream);
 
 /* Callbacks JS calls (bridge.c); pointers are JS-owned, valid during the call. */
 void sky_cb_local_description(int h, int type, const char *sdp, int len);
@@ -41,5 +45,8 @@ void sky_cb_state(int h, int kind, const char *state, int len);
 void sky_cb_channel_message(int h, const char *data, int len, int is_text);
 void sky_cb_channel_drain(int h);
 int sky_take_binary(int id); /* -1: unknown; else the length handed to JS */
+void sky_cb_negotiation_needed(int h);
+void sky_cb_remote_stream(int h, int s, const char *id, int len);
+void sky_cb_remote_stream_ended(int h, int s);
 
 #endif

@@ -27,5 +27,11 @@ const char *sky_room_name(void);
 int sky_state(void);
 void sky_close(void);
 const char *sky_strerror(int code);
+/* media (media.h): stream handles are JS's (skyStreams in bridge_pre.js) */
+int sky_media_publish(int handle, const char *id, int id_len, int flags);
+int sky_media_stop(int screen);
+int sky_media_mute(int audio, int video);
+const char *sky_media_streams(void);
+void sky_media_stop_on_leave(int user_media, int screen);
 
 #endif

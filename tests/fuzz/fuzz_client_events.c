@@ -19,6 +19,8 @@
  *   - every data-channel frame fits SKY_DC_FRAME_MAX and decodes at the other
  *     end (a per-handle reassembler never reports an error);
  *   - every event is a name and a JSON array;
+ *   - media: streams are attached to and detached from live connections only,
+ *     a local handle is stopped at most once per publish and never used after;
  *   - the query functions return valid JSON. */
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +35,7 @@
 #include "client_internal.h"
 #include "fuzz_check.h"
 #include "fuzz_input.h"
+#include "media.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -57,6 +60,7 @@ typedef struct env {
   sky_client *client;
   uint8_t reenter; /* the API call the next listeners make; 0 = none */
   int reentered;
+  uint8_t stream_live[256]; /* local stream handles published and not yet stopped */
 } env;
 
 static env E;
@@ -214,6 +218,29 @@ static void op_emit(void *user, const char *name, const char *args_json) {
   }
 }
 
+/* Media: only live connections; only streams published and not stopped. */
+static void op_pc_add_stream(void *user, int pc, int stream) {
+  (void)user;
+  CHECK(pc_live(pc));
+  CHECK(stream > 0 && stream < 256 && E.stream_live[stream]);
+}
+static void op_pc_remove_stream(void *user, int pc, int stream) {
+  (void)user;
+  CHECK(pc_live(pc));
+  CHECK(stream > 0 && stream < 256 && E.stream_live[stream]);
+}
+static void op_stream_enable(void *user, int stream, bool audio, bool video) {
+  (void)user;
+  (void)audio;
+  (void)video;
+  CHECK(stream > 0 && stream < 256 && E.stream_live[stream]);
+}
+static void op_stream_stop(void *user, int stream) {
+  (void)user;
+  CHECK(stream > 0 && stream < 256 && E.stream_live[stream]);
+  E.stream_live[stream] = 0;
+}
+
 /* Binary frames are parts of long messages and binary chats: the far end must
  * reassemble them. */
 static int op_dc_send_binary(void *user, int pc, const char *data, size_t len) {
@@ -237,6 +264,8 @@ static const sky_client_ops OPS = {
     .dc_send_binary = op_dc_send_binary, .dc_buffered = op_dc_buffered,
     .set_timer = op_set_timer,           .emit = op_emit,
     .now_ms = op_now_ms,                 .pc_restart_ice = op_pc_restart_ice,
+    .pc_add_stream = op_pc_add_stream,   .pc_remove_stream = op_pc_remove_stream,
+    .stream_enable = op_stream_enable,   .stream_stop = op_stream_stop,
 };
 
 /* ---- reading the program ------------------------------------------------- */
@@ -404,7 +433,12 @@ static void server_message(sky_client *c, in *i) {
     m.type = kind == 6 ? SKY_MSG_OFFER : SKY_MSG_ANSWER;
     snprintf(m.u.sdp.from, sizeof m.u.sdp.from, "%s", id(i));
     snprintf(m.u.sdp.to, sizeof m.u.sdp.to, "%s", self[0] ? self : IDS[0]);
-    m.u.sdp.sdp = (char *)(u8(i) & 1 ? "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n" : "x");
+    /* no fingerprint; one connection's and ICE session's (a renegotiation
+     * when repeated); the same connection with a new ufrag (an ICE restart) */
+    static const char *const SDPS[] = {"x", "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n",
+                                       "v=0\r\na=ice-ufrag:u1\r\na=fingerprint:sha-256 AA\r\n",
+                                       "v=0\r\na=ice-ufrag:u2\r\na=fingerprint:sha-256 AA\r\n"};
+    m.u.sdp.sdp = (char *)SDPS[u8(i) % 4];
     break;
   case 8:
     m.type = SKY_MSG_CANDIDATE;
@@ -450,6 +484,27 @@ static void server_message(sky_client *c, in *i) {
     break;
   }
   deliver(c, &m);
+}
+
+static const char *const STREAM_IDS[] = {"s1", "s2", "s3", "s4", "s5", "",
+                                         "0123456789012345678901234567890123456789012345678901234567890123456789"};
+#define NSTREAM_IDS (sizeof STREAM_IDS / sizeof STREAM_IDS[0])
+
+/* A peer's media frame: streams it may list twice, with odd ids, odd types. */
+static void media_frame(sky_client *c, in *i) {
+  int pc = pick_pc(i);
+  char buf[1024];
+  size_t n = (size_t)snprintf(buf, sizeof buf, "{\"t\":\"media\",\"streams\":[");
+  uint8_t count = u8(i) % 7;
+  for (uint8_t k = 0; k < count; k++) {
+    uint8_t f = u8(i);
+    n += (size_t)snprintf(buf + n, sizeof buf - n, "%s{\"id\":%s%s%s,\"audio\":%s,\"video\":%s,\"screen\":%s}",
+                          k ? "," : "", f & 0x80 ? "" : "\"", f & 0x80 ? "7" : STREAM_IDS[u8(i) % NSTREAM_IDS],
+                          f & 0x80 ? "" : "\"", f & 1 ? "true" : "1", f & 2 ? "true" : "false", f & 4 ? "true" : "null");
+  }
+  uint8_t m = u8(i);
+  snprintf(buf + n, sizeof buf - n, "]%s", m & 8 ? "" : (m & 1 ? ",\"audioMuted\":true,\"videoMuted\":true}" : "}"));
+  sky_client_on_channel_message(c, pc, buf, strlen(buf), true);
 }
 
 /* A data-channel frame a malicious peer would send: a chat, or a part that
@@ -528,7 +583,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   CHECK(c);
   E.client = c;
   for (int step = 0; step < MAX_OPS && i.n; step++) {
-    uint8_t op = u8(&i) % 28;
+    uint8_t op = u8(&i) % 32;
     char *owned = NULL;
     size_t len = 0;
     switch (op) {
@@ -634,6 +689,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       break;
     }
     case 27: E.no_ice_restart = u8(&i) & 1; break;
+    case 28: { /* publish a local stream (a handle JS would have chosen) */
+      uint8_t h = u8(&i);
+      const char *sid = STREAM_IDS[u8(&i) % NSTREAM_IDS];
+      unsigned flags = u8(&i) & 15;
+      if (E.stream_live[h]) break; /* JS numbers every stream it hands over anew */
+      if (h) E.stream_live[h] = 1;
+      int rc = sky_client_media_publish(c, h, sid, flags);
+      CHECK(rc == SKY_OK || rc == SKY_E_ARG);
+      if (rc != SKY_OK) E.stream_live[h] = 0;
+      break;
+    }
+    case 29: {
+      uint8_t k = u8(&i);
+      if ((k & 5) == 5) {
+        sky_client_media_stop_on_leave(c, k & 8, k & 16); /* leaveRoom(stopMediaOptions) */
+      } else if (k & 1) {
+        int rc = sky_client_media_stop(c, k & 2);
+        CHECK(rc == SKY_OK || rc == SKY_E_STATE);
+      } else {
+        CHECK(sky_client_media_mute(c, (int)(k >> 1) % 3 - 1, (int)(k >> 3) % 3 - 1) == SKY_OK);
+      }
+      check_json(sky_client_media_streams(c), false);
+      break;
+    }
+    case 30: {
+      int pc = pick_pc(&i);
+      uint8_t k = u8(&i);
+      if (k % 3 == 0) sky_client_on_negotiation_needed(c, pc);
+      else if (k % 3 == 1) sky_client_on_remote_stream(c, pc, (int)u8(&i) - 2, STREAM_IDS[u8(&i) % NSTREAM_IDS]);
+      else sky_client_on_remote_stream_ended(c, pc, (int)u8(&i) - 2);
+      break;
+    }
+    case 31: media_frame(c, &i); break;
     case 22: E.buffered = u8(&i) & 1 ? SKY_DC_HIGH_WATER + 1 : 0; break;
     case 23: {
       /* A big message, chunked on the way out (up to past SKY_DC_MESSAGE_MAX). */

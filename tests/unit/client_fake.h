@@ -126,12 +126,21 @@ static void f_emit(void *u, const char *name, const char *args) {
   }
 }
 
+static void f_add_stream(void *u, int pc, int stream) { record(u, "add_stream %d %d", pc, stream); }
+static void f_remove_stream(void *u, int pc, int stream) { record(u, "remove_stream %d %d", pc, stream); }
+static void f_stream_enable(void *u, int stream, bool audio, bool video) {
+  record(u, "stream_enable %d audio=%d video=%d", stream, audio, video);
+}
+static void f_stream_stop(void *u, int stream) { record(u, "stream_stop %d", stream); }
+
 static const sky_client_ops fake_ops = {
   .socket_open = f_socket_open, .socket_send = f_socket_send, .socket_close = f_socket_close,
   .pc_create = f_pc_create, .pc_close = f_pc_close, .pc_create_offer = f_offer,
   .pc_create_answer = f_answer, .pc_set_remote = f_set_remote, .pc_add_candidate = f_add_cand,
   .dc_send = f_dc_send, .dc_send_binary = f_dc_send_binary, .dc_buffered = f_dc_buffered, .set_timer = f_set_timer, .emit = f_emit,
   .now_ms = f_now, .pc_restart_ice = f_restart_ice,
+  .pc_add_stream = f_add_stream, .pc_remove_stream = f_remove_stream, .stream_enable = f_stream_enable,
+  .stream_stop = f_stream_stop,
 };
 
 static void clear_lines(fake *f) {
