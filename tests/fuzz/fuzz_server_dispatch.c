@@ -43,6 +43,8 @@
 #include "../../src/server/resume.c"
 #include "../../src/server/resume_dispatch.c"
 #include "../../src/server/room.c"
+#include "../../src/server/rooms_backend.c"
+#include "../../src/server/rooms_memory.c"
 #include "../../src/server/turn.c"
 #include "../../src/server/turn_dispatch.c"
 #include "../../src/server/ws.c"
