@@ -40,6 +40,7 @@
 #include "../../src/server/dispatch.c"
 #include "../../src/server/hmac.c"
 #include "../../src/server/peer_id.c"
+#include "../../src/server/redis_config.c"
 #include "../../src/server/resume.c"
 #include "../../src/server/resume_dispatch.c"
 #include "../../src/server/room.c"

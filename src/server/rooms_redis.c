@@ -1,0 +1,416 @@
+/* The Redis rooms backend. Local members are served from the local room table
+ * at once; Redis holds who is in every room (and on which instance), the
+ * locks and the caps, and carries what peers on other instances must hear.
+ * While Redis is unreachable this instance serves its own peers as the
+ * memory backend would, and publishes them again once it is back. */
+#include "rooms_redis.h"
+
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus_msg.h"
+#include "redis_bus.h"
+#include "redis_scripts.h"
+#include "room.h"
+
+#define ROOM_KEY_MAX (sizeof("sky:room:") + 2 * SKY_ROOM_MAX + sizeof(":inst"))
+#define PEERS_KEY_MAX (sizeof("sky:peers:") + SKY_INSTANCE_ID_MAX)
+#define MAX_ARGS 16
+
+static const char *me(const sky_server *s) { return s->cfg->redis.instance_id; }
+
+/* ---- running scripts --------------------------------------------------- */
+
+typedef struct room_keys {
+  char room[ROOM_KEY_MAX], inst[ROOM_KEY_MAX], lock[ROOM_KEY_MAX], seq[ROOM_KEY_MAX], peers[PEERS_KEY_MAX];
+} room_keys;
+
+static void make_room_keys(const sky_server *s, const char *room, room_keys *k) {
+  static const char digits[] = "0123456789abcdef";
+  char hex[2 * SKY_ROOM_MAX + 1];
+  size_t n = 0;
+  for (const unsigned char *p = (const unsigned char *)room; *p && n + 2 < sizeof(hex); p++) {
+    hex[n++] = digits[*p >> 4];
+    hex[n++] = digits[*p & 15];
+  }
+  hex[n] = '\0';
+  snprintf(k->room, sizeof(k->room), "sky:room:%s", hex);
+  snprintf(k->inst, sizeof(k->inst), "sky:room:%s:inst", hex);
+  snprintf(k->lock, sizeof(k->lock), "sky:room:%s:lock", hex);
+  snprintf(k->seq, sizeof(k->seq), "sky:room:%s:seq", hex);
+  snprintf(k->peers, sizeof(k->peers), "sky:peers:%s", me(s));
+}
+
+/* EVAL script with room's five keys (or none when room is NULL) and args
+ * (NUL-terminated strings, but for the last one: arg_last_len bytes). False
+ * when Redis is down: fn will not run. */
+static bool eval(sky_server *s, const char *script, const char *room, const char **args, int nargs,
+                 size_t last_len, redisCallbackFn *fn, void *priv) {
+  const char *argv[MAX_ARGS];
+  size_t lens[MAX_ARGS];
+  int argc = 0;
+  room_keys k;
+  argv[argc++] = "EVAL";
+  argv[argc++] = script;
+  argv[argc++] = room ? "5" : "0";
+  if (room) {
+    make_room_keys(s, room, &k);
+    argv[argc++] = k.room;
+    argv[argc++] = k.inst;
+    argv[argc++] = k.lock;
+    argv[argc++] = k.seq;
+    argv[argc++] = k.peers;
+  }
+  for (int i = 0; i < nargs && argc < MAX_ARGS; i++) argv[argc++] = args[i];
+  for (int i = 0; i < argc; i++) lens[i] = strlen(argv[i]);
+  if (nargs > 0 && last_len != (size_t)-1) lens[argc - 1] = last_len;
+  return sky_bus_command(s->bus, fn, priv, argc, argv, lens);
+}
+
+/* The bus form of msg: kind, room, peer, target around its JSON. Heap (the
+ * caller frees it), or NULL (logged). */
+static char *bus_encode(sky_bus_kind kind, const char *room, const char *peer, const char *target, const sky_msg *msg,
+                        size_t *len) {
+  char *json = sky_msg_encode(msg); /* owner: here */
+  if (!json) {
+    lwsl_err("cannot encode a '%s' message\n", sky_msg_type_name(msg->type));
+    return NULL;
+  }
+  sky_bus_msg b;
+  memset(&b, 0, sizeof(b));
+  b.kind = kind;
+  snprintf(b.room, sizeof(b.room), "%s", room);
+  snprintf(b.peer, sizeof(b.peer), "%s", peer);
+  snprintf(b.target, sizeof(b.target), "%s", target);
+  b.payload = json;
+  b.payload_len = strlen(json);
+  char *out = sky_bus_msg_encode(&b, len); /* owner: the caller */
+  free(json);
+  if (!out) lwsl_err("cannot encode a bus message for room '%s'\n", room);
+  return out;
+}
+
+/* What a reply needs to find its way back. owner: the reply callback. */
+typedef struct ticket {
+  sky_server *s;
+  char peer[SKY_PEER_ID_LEN + 1];
+  uint64_t serial; /* 0: no conn to find */
+  char room[SKY_ROOM_MAX + 1];
+  char target[SKY_PEER_ID_LEN + 1];
+  char ref[SKY_REF_MAX + 1];
+  bool resume;
+  sky_leave_reason reason;
+} ticket;
+
+static ticket *ticket_new(sky_server *s, const sky_conn *c, const char *peer, const char *room) {
+  ticket *t = calloc(1, sizeof(*t)); /* owner: the reply callback (or the caller when sending fails) */
+  if (!t) return NULL;
+  t->s = s;
+  snprintf(t->peer, sizeof(t->peer), "%s", peer);
+  snprintf(t->room, sizeof(t->room), "%s", room);
+  if (c) t->serial = c->serial;
+  return t;
+}
+
+/* The conn the ticket was for, if it is still the same socket and alive. */
+static sky_conn *ticket_conn(const ticket *t) {
+  sky_conn *c = NULL;
+  HASH_FIND_STR(t->s->peers, t->peer, c);
+  return c && c->serial == t->serial && !c->dead ? c : NULL;
+}
+
+/* ---- leave --------------------------------------------------------------- */
+
+static void left_reply(redisAsyncContext *ac, void *reply, void *priv) {
+  (void)ac;
+  ticket *t = priv;
+  redisReply *r = reply;
+  /* 0: the peer belongs to another instance now (it resumed there): the
+   * room keeps it. No reply (Redis went away): say it here at least. */
+  if (!t->s->stopping && (!r || (r->type == REDIS_REPLY_INTEGER && r->integer == 1)))
+    sky_room_tell_left(t->s, t->room, t->peer, t->reason);
+  free(t);
+}
+
+static void send_leave(sky_server *s, const char *room, const char *peer_id, sky_leave_reason reason,
+                       redisCallbackFn *fn) {
+  sky_msg m;
+  memset(&m, 0, sizeof(m));
+  m.type = SKY_MSG_PEER_LEFT;
+  snprintf(m.u.peer_left.peer_id, sizeof(m.u.peer_left.peer_id), "%s", peer_id);
+  m.u.peer_left.reason = reason;
+  size_t len = 0;
+  char *bus = bus_encode(SKY_BUS_ROOM, room, peer_id, "", &m, &len); /* owner: here */
+  ticket *t = fn ? ticket_new(s, NULL, peer_id, room) : NULL;
+  if (t) t->reason = reason;
+  const char *args[] = {peer_id, me(s), bus};
+  bool sent = bus && (!fn || t) && eval(s, sky_script_leave, room, args, 3, len, fn, t);
+  free(bus);
+  if (sent) return;
+  free(t);
+  if (fn) sky_room_tell_left(s, room, peer_id, reason);
+}
+
+static void redis_left(sky_server *s, const char *room, const char *peer_id, sky_leave_reason reason) {
+  if (!sky_bus_up(s->bus)) {
+    sky_room_tell_left(s, room, peer_id, reason);
+    return;
+  }
+  send_leave(s, room, peer_id, reason, left_reply);
+}
+
+/* ---- join ---------------------------------------------------------------- */
+
+typedef struct member {
+  sky_peer_entry entry;
+  unsigned long long seq;
+} member;
+
+static int by_seq(const void *a, const void *b) {
+  const member *x = a, *y = b;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The join script's member list: everyone but c, in join order. members is
+ * heap (the caller frees it); the userData strings point into the reply. */
+static size_t read_members(const sky_conn *c, const redisReply *list, member **out) {
+  *out = NULL;
+  if (list->type != REDIS_REPLY_ARRAY || list->elements < 2) return 0;
+  member *ms = calloc(list->elements / 2, sizeof(*ms)); /* owner: the caller */
+  if (!ms) return 0;
+  size_t n = 0;
+  for (size_t i = 0; i + 1 < list->elements; i += 2) {
+    const redisReply *id = list->element[i], *rec = list->element[i + 1];
+    if (id->type != REDIS_REPLY_STRING || rec->type != REDIS_REPLY_STRING) continue;
+    if (id->len != SKY_PEER_ID_LEN || !sky_peer_id_valid(id->str, id->len) || strcmp(id->str, c->peer_id) == 0)
+      continue;
+    char *end = NULL;
+    unsigned long long seq = strtoull(rec->str, &end, 10);
+    const char *bar = end && *end == '|' ? strchr(end + 1, '|') : NULL;
+    if (!bar || !bar[1]) continue; /* not a record of ours: skip it */
+    memcpy(ms[n].entry.peer_id, id->str, SKY_PEER_ID_LEN + 1);
+    ms[n].entry.user_data = (char *)(bar + 1);
+    ms[n].seq = seq;
+    n++;
+  }
+  qsort(ms, n, sizeof(*ms), by_seq);
+  *out = ms;
+  return n;
+}
+
+static void finish_join(sky_conn *c, const ticket *t, const redisReply *r) {
+  sky_join_outcome o;
+  memset(&o, 0, sizeof(o));
+  const char *verdict = r->type == REDIS_REPLY_ARRAY && r->elements >= 1 && r->element[0]->type == REDIS_REPLY_STRING
+                            ? r->element[0]->str
+                            : "";
+  if (strcmp(verdict, "locked") == 0) o.err = SKY_ERR_ROOM_LOCKED;
+  else if (strcmp(verdict, "full") == 0) o.err = SKY_ERR_ROOM_FULL;
+  else if (strcmp(verdict, "ok") != 0 || r->elements != 3) o.err = SKY_ERR_INTERNAL;
+  if (o.err == SKY_ERR_NONE && !c->room) o.err = sky_room_enter(c, t->room, false, false);
+  if (o.err != SKY_ERR_NONE) {
+    if (strcmp(verdict, "ok") == 0) send_leave(t->s, t->room, t->peer, SKY_LEAVE_DISCONNECTED, NULL);
+    sky_rooms_join_done(c, &o);
+    return;
+  }
+  member *ms = NULL;
+  size_t n = read_members(c, r->element[2], &ms); /* owner: here */
+  sky_peer_entry *peers = n ? calloc(n, sizeof(*peers)) : NULL; /* owner: here */
+  for (size_t i = 0; peers && i < n; i++) peers[i] = ms[i].entry;
+  o.locked = r->element[1]->type == REDIS_REPLY_INTEGER && r->element[1]->integer == 1;
+  o.peers = peers;
+  o.peer_count = peers ? n : 0;
+  sky_rooms_join_done(c, &o);
+  free(peers);
+  free(ms);
+}
+
+static void join_reply(redisAsyncContext *ac, void *reply, void *priv) {
+  (void)ac;
+  ticket *t = priv;
+  redisReply *r = reply;
+  sky_conn *c = t->s->stopping ? NULL : ticket_conn(t);
+  if (c && c->joining) {
+    if (r) finish_join(c, t, r);
+    else sky_rooms_memory.join(c, t->room, t->resume); /* Redis went away mid-join: decide here */
+  } else if (r && !t->s->stopping) {
+    /* It went before the answer came: take it out again, unless another
+     * socket of this instance holds the peer id by now (a resume). */
+    sky_conn *now = NULL;
+    HASH_FIND_STR(t->s->peers, t->peer, now);
+    if (!now) send_leave(t->s, t->room, t->peer, SKY_LEAVE_DISCONNECTED, NULL);
+  }
+  free(t);
+}
+
+/* Sends the join script for c (userData ud); fn may be NULL (a republish). */
+static bool send_join(sky_conn *c, const char *room, bool resume, const char *ud, redisCallbackFn *fn, ticket *t) {
+  sky_server *s = c->server;
+  sky_msg pj;
+  memset(&pj, 0, sizeof(pj));
+  pj.type = SKY_MSG_PEER_JOINED;
+  memcpy(pj.u.peer.peer_id, c->peer_id, sizeof(pj.u.peer.peer_id));
+  pj.u.peer.user_data = (char *)ud; /* borrowed: pj is not cleared */
+  size_t len = 0;
+  char *bus = bus_encode(SKY_BUS_JOIN, room, c->peer_id, "", &pj, &len); /* owner: here */
+  if (!bus) return false;
+  char cap[16];
+  snprintf(cap, sizeof(cap), "%u", s->cfg->limits.max_peers_per_room);
+  const char *args[] = {c->peer_id, me(s), ud, cap, resume ? "1" : "0", room, bus};
+  bool sent = eval(s, sky_script_join, room, args, 7, len, fn, t);
+  free(bus);
+  return sent;
+}
+
+static void redis_join(sky_conn *c, const char *room, bool resume) {
+  sky_server *s = c->server;
+  if (!sky_bus_up(s->bus)) {
+    sky_rooms_memory.join(c, room, resume); /* published when Redis is back */
+    return;
+  }
+  if (!c->room && !sky_room_find(s, room) && s->room_count >= s->cfg->max_rooms) {
+    sky_join_outcome o = {SKY_ERR_TOO_MANY_ROOMS, false, NULL, 0};
+    sky_rooms_join_done(c, &o);
+    return;
+  }
+  ticket *t = ticket_new(s, c, c->peer_id, room);
+  if (t) t->resume = resume;
+  if (t && send_join(c, room, resume, c->join_user_data ? c->join_user_data : c->user_data, join_reply, t)) return;
+  free(t);
+  sky_rooms_memory.join(c, room, resume);
+}
+
+/* ---- fan-out, lock, relay ------------------------------------------------ */
+
+static void redis_fanout(sky_conn *c, const sky_msg *msg) {
+  sky_server *s = c->server;
+  sky_room_broadcast_msg(c->room, c, msg);
+  if (!sky_bus_up(s->bus)) return;
+  size_t len = 0;
+  char *bus = bus_encode(SKY_BUS_ROOM, c->room->name, c->peer_id, "", msg, &len); /* owner: here */
+  if (!bus) return;
+  if (msg->type == SKY_MSG_PEER_UPDATED) { /* the record keeps the new userData for later joiners */
+    const char *args[] = {c->peer_id, me(s), c->user_data, bus};
+    eval(s, sky_script_update, c->room->name, args, 4, len, NULL, NULL);
+  } else {
+    const char *args[] = {me(s), bus};
+    eval(s, sky_script_fanout, c->room->name, args, 2, len, NULL, NULL);
+  }
+  free(bus);
+}
+
+static void redis_lock(sky_conn *c, bool locked) {
+  const char *args[] = {locked ? "1" : "0"};
+  eval(c->server, sky_script_lock, c->room->name, args, 1, (size_t)-1, NULL, NULL);
+}
+
+static void relay_reply(redisAsyncContext *ac, void *reply, void *priv) {
+  (void)ac;
+  ticket *t = priv;
+  redisReply *r = reply;
+  sky_conn *c = t->s->stopping ? NULL : ticket_conn(t);
+  if (c && !(r && r->type == REDIS_REPLY_INTEGER && r->integer == 1)) sky_rooms_no_such_peer(c, t->target, t->ref);
+  free(t);
+}
+
+static void redis_relay(sky_conn *c, const char *to, const sky_msg *msg, const char *ref) {
+  sky_server *s = c->server;
+  size_t len = 0;
+  char *bus = sky_bus_up(s->bus) ? bus_encode(SKY_BUS_PEER, c->room->name, c->peer_id, to, msg, &len) : NULL;
+  ticket *t = bus ? ticket_new(s, c, c->peer_id, c->room->name) : NULL; /* owner: relay_reply */
+  if (t) {
+    snprintf(t->target, sizeof(t->target), "%s", to);
+    snprintf(t->ref, sizeof(t->ref), "%s", ref);
+    const char *args[] = {to, me(s), bus};
+    if (eval(s, sky_script_relay, c->room->name, args, 3, len, relay_reply, t)) t = NULL;
+    else sky_rooms_no_such_peer(c, to, ref);
+  } else {
+    sky_rooms_no_such_peer(c, to, ref);
+  }
+  free(t);
+  free(bus);
+}
+
+const sky_rooms_ops sky_rooms_redis = {redis_join, redis_left, redis_fanout, redis_lock, redis_relay};
+
+/* ---- the bus ------------------------------------------------------------- */
+
+/* Another instance holds this peer id now (its socket here died unnoticed
+ * and it resumed there): drop ours without a word, its rooms keep the peer. */
+static void drop_stale(sky_conn *old) {
+  sky_server *s = old->server;
+  if (s->cfg->verbose > 1) lwsl_user("peer %s: resumed on another instance, dropping the socket here\n", old->peer_id);
+  sky_room_remove(old);
+  HASH_DELETE(hh, s->peers, old);
+  old->authenticated = false; /* its destroy then tells nobody */
+  sky_conn_kill(old, SKY_LEAVE_DISCONNECTED);
+}
+
+static void on_bus_message(sky_server *s, const char *data, size_t len) {
+  if (s->stopping) return;
+  sky_bus_msg m;
+  if (!sky_bus_msg_decode(data, len, &m)) {
+    if (s->cfg->verbose > 1) lwsl_user("redis: a malformed bus message (%zu bytes) ignored\n", len);
+    return;
+  }
+  sky_conn *subject = NULL;
+  if (m.peer[0]) HASH_FIND_STR(s->peers, m.peer, subject);
+  if (m.kind == SKY_BUS_JOIN && subject) drop_stale(subject);
+  if (m.kind == SKY_BUS_PEER) {
+    sky_conn *t = NULL;
+    HASH_FIND_STR(s->peers, m.target, t);
+    if (t && t->room && strcmp(t->room->name, m.room) == 0) sky_conn_send_text(t, m.payload, m.payload_len);
+    return;
+  }
+  sky_room *r = sky_room_find(s, m.room);
+  if (r) sky_room_broadcast(r, sky_room_member(r, m.peer), m.payload, m.payload_len);
+}
+
+/* Redis is (back) up: whatever this instance did alone, or what a restarted
+ * Redis forgot, goes back in. Clients ignore a peer_joined for a peer they
+ * have, so telling the others again is harmless. */
+static void on_up(sky_server *s) {
+  char ttl[16];
+  snprintf(ttl, sizeof(ttl), "%d", SKY_HEARTBEAT_TTL_MS);
+  const char *hb[] = {me(s), ttl};
+  eval(s, sky_script_heartbeat, NULL, hb, 2, (size_t)-1, NULL, NULL);
+  for (sky_room *r = s->rooms; r; r = r->hh.next) {
+    if (r->locked) redis_lock(r->members, true);
+    for (sky_conn *c = r->members; c; c = c->room_hh.next) send_join(c, r->name, true, c->user_data, NULL, NULL);
+  }
+}
+
+static void reap_reply(redisAsyncContext *ac, void *reply, void *priv) {
+  (void)ac;
+  sky_server *s = priv;
+  redisReply *r = reply;
+  if (r && r->type == REDIS_REPLY_INTEGER && r->integer > 0 && s->cfg->verbose > 0)
+    lwsl_user("redis: %lld peer(s) of a dead instance reported left\n", r->integer);
+  if (r && r->type == REDIS_REPLY_ERROR) lwsl_err("redis: the reaper failed: %s\n", r->str);
+}
+
+static void on_tick(sky_server *s) {
+  char ttl[16], grace[16];
+  snprintf(ttl, sizeof(ttl), "%d", SKY_HEARTBEAT_TTL_MS);
+  snprintf(grace, sizeof(grace), "%llu", (unsigned long long)s->cfg->redis.grace_s * 1000u);
+  const char *hb[] = {me(s), ttl};
+  eval(s, sky_script_heartbeat, NULL, hb, 2, (size_t)-1, NULL, NULL);
+  const char *reap[] = {grace};
+  eval(s, sky_script_reap, NULL, reap, 1, (size_t)-1, reap_reply, s);
+}
+
+bool sky_rooms_redis_start(sky_server *s) {
+  char channel[sizeof("sky:bus:") + SKY_INSTANCE_ID_MAX];
+  snprintf(channel, sizeof(channel), "sky:bus:%s", me(s));
+  s->bus = sky_bus_create(s, channel, on_bus_message, on_up, on_tick); /* owner: s, freed by sky_rooms_redis_stop */
+  if (!s->bus) return false;
+  s->rooms_ops = &sky_rooms_redis;
+  return true;
+}
+
+void sky_rooms_redis_stop(sky_server *s) {
+  sky_bus_destroy(s->bus);
+  s->bus = NULL;
+}
