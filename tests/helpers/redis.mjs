@@ -42,7 +42,7 @@ function stopProc(proc, signal = 'SIGTERM') {
   });
 }
 
-// Resolves to { port, url, stop(), restart(), command(...args) } once Redis
+// Resolves to { port, url, output(), stop(), restart() } once Redis
 // accepts connections. restart() stops it (losing every key) and starts a
 // fresh one on the same port; port: a given port (to start one later where
 // servers already point).
@@ -60,15 +60,15 @@ export async function startRedis({ port, timeoutMs = 10000 } = {}) {
       cur = launch(p, timeoutMs);
       await cur.ready;
     },
-    // One command over a fresh connection (RESP by hand: no client library
-    // needed); resolves to the reply's raw text.
-    command: (...args) => new Promise((resolve, reject) => {
-      const sock = net.connect(p, '127.0.0.1');
-      let buf = '';
-      sock.on('data', (d) => { buf += d; if (buf.endsWith('\r\n')) { sock.end(); resolve(buf); } });
-      sock.on('error', reject);
-      sock.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join('')}`);
-    }),
   };
   return r;
+}
+
+// Polls pred every 20 ms until it holds (say, a line in a server's output).
+export async function waitFor(pred, what, timeoutMs = 8000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

@@ -4,7 +4,7 @@
 import test, { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../helpers/server.mjs';
-import { startRedis } from '../helpers/redis.mjs';
+import { startRedis, waitFor } from '../helpers/redis.mjs';
 import { Client, closeAll, stopClean } from './signaling-client.mjs';
 
 // n instances on one Redis, each with its own name; extra args for all.
@@ -16,14 +16,6 @@ async function instances(redis, n, extra = []) {
   // each says it is connected before a test leans on Redis
   for (const s of out) await waitFor(() => /redis: connected/.test(s.output()), `${s.url} to reach Redis`);
   return out;
-}
-
-export async function waitFor(pred, what, timeoutMs = 8000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 // A join c expects refused: [code, ref] of the error.

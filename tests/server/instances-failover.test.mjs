@@ -1,0 +1,152 @@
+// Several instances when something dies: an instance killed with SIGKILL (its
+// peers resume on another with the same ids; the room sees no churn; a peer
+// that never comes back is reported left once, after --redis-grace), Redis
+// restarted under running instances, and Redis not there at start.
+import test, { after, before, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer } from '../helpers/server.mjs';
+import { freePort, startRedis, waitFor } from '../helpers/redis.mjs';
+import { Client, closeAll, stopClean } from './signaling-client.mjs';
+
+let tmp, secret;
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'skymesh-failover-'));
+  secret = path.join(tmp, 'secret');
+  fs.writeFileSync(secret, crypto.randomBytes(32));
+});
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const instance = (redis, id, extra = []) =>
+  startServer(['--redis', typeof redis === 'string' ? redis : redis.url, '--instance-id', id,
+    '--secret-file', secret, '--redis-grace', '2', ...extra]);
+
+const connected = (s, n = 1) =>
+  waitFor(() => (s.output().match(/redis: connected/g) ?? []).length >= n, `${s.url} to reach Redis`);
+
+describe('an instance dies (SIGKILL)', () => {
+  let redis, s1, s2, s3;
+  before(async () => {
+    redis = await startRedis();
+    [s1, s2, s3] = [await instance(redis, 'one'), await instance(redis, 'two'), await instance(redis, 'three')];
+    for (const s of [s1, s2, s3]) await connected(s);
+  });
+  after(async () => {
+    for (const s of [s2, s3]) await stopClean(s);
+    await redis.stop();
+  });
+
+  test('its peers resume elsewhere with their ids; the others see no churn; one that never returns is left once', async () => {
+    const ann = await Client.joined(s1.wsUrl, 'crash', { name: 'ann' });
+    const gone = await Client.joined(s1.wsUrl, 'crash', { name: 'gone' });
+    const bob = await Client.joined(s2.wsUrl, 'crash', { name: 'bob' });
+    const cat = await Client.joined(s3.wsUrl, 'crash', { name: 'cat' });
+    await ann.nextToken(); await ann.nextToken(); // welcome's, joined's
+    await bob.next('peer_joined');
+    for (const x of [bob, cat]) await x.sync();
+    bob.inbox.length = 0; cat.inbox.length = 0;
+
+    const killedAt = Date.now();
+    s1.proc.kill('SIGKILL');
+    await Promise.all([ann.closed, gone.closed]);
+
+    // ann comes back through another instance with her token: same id, same room
+    const ann2 = await Client.hello(s2.wsUrl, { resume: ann.token });
+    assert.equal(ann2.peerId, ann.peerId);
+    assert.equal(ann2.welcome.resumed, true);
+    const j = await ann2.next('joined');
+    assert.equal(j.ref, 'resume');
+    // everyone still counts: gone is within its grace
+    assert.deepEqual(j.peers.map((p) => p.userData.name), ['gone', 'bob', 'cat']);
+
+    // relay to and from the resumed peer works across instances
+    ann2.send({ type: 'message', to: cat.peerId, content: 'still here' });
+    assert.equal((await cat.next('message')).from, ann.peerId);
+
+    // gone never returns: reported once, to every instance's peers, after the grace
+    for (const x of [bob, cat, ann2]) {
+      const left = await x.next((m) => m.type === 'peer_left', 10000);
+      assert.deepEqual(left, { type: 'peer_left', peerId: gone.peerId, reason: 'disconnected' });
+    }
+    const after = Date.now() - killedAt;
+    assert.ok(after >= 2000, `reported after ${after} ms, before the 2 s grace`);
+    assert.ok(after < 8000, `reported after ${after} ms`);
+    await new Promise((r) => setTimeout(r, 1500)); // two more reaper rounds on each instance
+    for (const x of [bob, cat, ann2]) {
+      await x.sync();
+      const extra = await x.collect((m) => m.type === 'peer_left', 0);
+      assert.deepEqual(extra, [], 'peer_left only once');
+    }
+    // ann never left anyone's room: the only news about her is the resume's peer_joined
+    for (const x of [bob, cat]) {
+      assert.deepEqual(x.inbox.filter((m) => m.peerId === ann.peerId).map((m) => m.type), ['peer_joined']);
+    }
+    await closeAll(ann2, bob, cat);
+  });
+});
+
+describe('Redis restarts under running instances', () => {
+  let redis, s1, s2;
+  before(async () => {
+    redis = await startRedis();
+    [s1, s2] = [await instance(redis, 'r1'), await instance(redis, 'r2')];
+    for (const s of [s1, s2]) await connected(s);
+  });
+  after(async () => {
+    for (const s of [s1, s2]) await stopClean(s);
+    await redis.stop();
+  });
+
+  test('local peers carry on meanwhile; afterwards the rooms are back and shared', async () => {
+    const a = await Client.joined(s1.wsUrl, 'phoenix', { name: 'a' });
+    const b = await Client.joined(s2.wsUrl, 'phoenix', { name: 'b' });
+    await a.next('peer_joined');
+
+    await redis.stop();
+    await waitFor(() => /redis: .* failed/.test(s1.output()), 'the outage to be logged');
+    // while Redis is gone an instance still serves its own peers
+    const a2 = await Client.joined(s1.wsUrl, 'phoenix', { name: 'a2' });
+    assert.deepEqual(a2.joinedMsg.peers.map((p) => p.userData.name), ['a']);
+    assert.equal((await a.next('peer_joined')).peerId, a2.peerId);
+
+    await redis.restart(); // empty: everything was in memory
+    for (const s of [s1, s2]) await waitFor(() => /redis: connected again/.test(s.output()), 'reconnection');
+    await new Promise((r) => setTimeout(r, 300)); // the republish
+    const c = await Client.joined(s2.wsUrl, 'phoenix', { name: 'c' });
+    assert.deepEqual(c.joinedMsg.peers.map((p) => p.userData.name).sort(), ['a', 'a2', 'b']);
+    a.send({ type: 'message', content: 'after the storm' });
+    for (const x of [b, c, a2]) assert.equal((await x.next('message')).content, 'after the storm');
+    await closeAll(a, a2, b, c);
+  });
+});
+
+describe('Redis unreachable at start', () => {
+  test('a clear error, no exit, local service; shared once Redis is up', async () => {
+    const port = await freePort();
+    const s1 = await instance(`redis://127.0.0.1:${port}`, 'early');
+    let redis, s2;
+    try {
+      await waitFor(() => /redis: .*connection to 127\.0\.0\.1:\d+ failed \(.*\): serving this instance's peers alone, retrying/.test(s1.output()),
+        'the error');
+      const a = await Client.joined(s1.wsUrl, 'dawn', { name: 'a' });
+      assert.deepEqual(a.joinedMsg.peers, []);
+
+      redis = await startRedis({ port });
+      await waitFor(() => /redis: connected again/.test(s1.output()), 'the retry to succeed', 8000);
+      s2 = await instance(redis, 'late');
+      await connected(s2);
+      const b = await Client.joined(s2.wsUrl, 'dawn', { name: 'b' });
+      assert.deepEqual(b.joinedMsg.peers, [{ peerId: a.peerId, userData: { name: 'a' } }]);
+      assert.equal((await a.next('peer_joined')).peerId, b.peerId);
+      assert.equal(s1.proc.exitCode, null);
+      await closeAll(a, b);
+    } finally {
+      await stopClean(s1);
+      if (s2) await stopClean(s2);
+      await redis?.stop();
+    }
+  });
+});
