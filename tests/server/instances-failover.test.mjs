@@ -27,17 +27,24 @@ const instance = (redis, id, extra = []) =>
 const connected = (s, n = 1) =>
   waitFor(() => (s.output().match(/redis: connected/g) ?? []).length >= n, `${s.url} to reach Redis`);
 
+// A fresh Redis and one instance per id, each connected: [redis, ...servers].
+async function cluster(...ids) {
+  const redis = await startRedis();
+  const servers = [];
+  for (const id of ids) servers.push(await instance(redis, id));
+  for (const s of servers) await connected(s);
+  return [redis, ...servers];
+}
+
+async function dissolve(redis, ...servers) {
+  for (const s of servers) await stopClean(s);
+  await redis.stop();
+}
+
 describe('an instance dies (SIGKILL)', () => {
   let redis, s1, s2, s3;
-  before(async () => {
-    redis = await startRedis();
-    [s1, s2, s3] = [await instance(redis, 'one'), await instance(redis, 'two'), await instance(redis, 'three')];
-    for (const s of [s1, s2, s3]) await connected(s);
-  });
-  after(async () => {
-    for (const s of [s2, s3]) await stopClean(s);
-    await redis.stop();
-  });
+  before(async () => { [redis, s1, s2, s3] = await cluster('one', 'two', 'three'); });
+  after(() => dissolve(redis, s2, s3)); // s1 is killed
 
   test('its peers resume elsewhere with their ids; the others see no churn; one that never returns is left once', async () => {
     const ann = await Client.joined(s1.wsUrl, 'crash', { name: 'ann' });
@@ -90,15 +97,8 @@ describe('an instance dies (SIGKILL)', () => {
 
 describe('Redis restarts under running instances', () => {
   let redis, s1, s2;
-  before(async () => {
-    redis = await startRedis();
-    [s1, s2] = [await instance(redis, 'r1'), await instance(redis, 'r2')];
-    for (const s of [s1, s2]) await connected(s);
-  });
-  after(async () => {
-    for (const s of [s1, s2]) await stopClean(s);
-    await redis.stop();
-  });
+  before(async () => { [redis, s1, s2] = await cluster('r1', 'r2'); });
+  after(() => dissolve(redis, s1, s2));
 
   test('local peers carry on meanwhile; afterwards the rooms are back and shared', async () => {
     const a = await Client.joined(s1.wsUrl, 'phoenix', { name: 'a' });
