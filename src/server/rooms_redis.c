@@ -6,6 +6,7 @@
 #include "rooms_redis.h"
 
 #include <hiredis/hiredis.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,62 @@ static void make_room_keys(const sky_server *s, const char *room, room_keys *k) 
   snprintf(k->peers, sizeof(k->peers), "sky:peers:%s", me(s));
 }
 
-/* EVAL script with room's five keys (or none when room is NULL) and args
+/* Scripts go to Redis once per connection (SCRIPT LOAD, the first commands
+ * once it is up) and then run by their SHA-1, so a relay costs its message,
+ * not a script's text. A Redis that lost them (SCRIPT FLUSH) answers NOSCRIPT:
+ * they are loaded again, and what failed meanwhile failed. */
+typedef struct loaded_script {
+  const char *text;
+  char sha[2 * SHA_DIGEST_LENGTH + 1]; /* computed once, at the first use */
+} loaded_script;
+
+static loaded_script scripts[] = {
+    {sky_script_join, ""},   {sky_script_leave, ""}, {sky_script_update, ""},    {sky_script_fanout, ""},
+    {sky_script_lock, ""},   {sky_script_relay, ""}, {sky_script_heartbeat, ""}, {sky_script_reap, ""},
+};
+#define SCRIPT_COUNT (sizeof(scripts) / sizeof(scripts[0]))
+
+static const char *sha_of(const char *text) {
+  for (size_t i = 0; i < SCRIPT_COUNT; i++) {
+    loaded_script *sc = &scripts[i];
+    if (sc->text != text) continue;
+    if (!sc->sha[0]) {
+      unsigned char md[SHA_DIGEST_LENGTH];
+      SHA1((const unsigned char *)text, strlen(text), md);
+      for (size_t j = 0; j < sizeof(md); j++) snprintf(sc->sha + 2 * j, 3, "%02x", md[j]);
+    }
+    return sc->sha;
+  }
+  return NULL;
+}
+
+/* An error reply (logged at most once a second); NOSCRIPT loads the scripts again. */
+static void load_scripts(sky_server *s);
+static void check_reply(sky_server *s, const redisReply *r) {
+  static uint64_t last_ms;
+  if (!r || r->type != REDIS_REPLY_ERROR || s->stopping) return;
+  uint64_t now = sky_now_ms();
+  if (now - last_ms < 1000) return;
+  last_ms = now;
+  lwsl_err("redis: %s\n", r->str);
+  if (strncmp(r->str, "NOSCRIPT", 8) == 0) load_scripts(s);
+}
+
+/* The reply of a command nobody waits for: errors are still worth a line. */
+static void quiet_reply(redisAsyncContext *ac, void *reply, void *priv) {
+  (void)ac;
+  check_reply(priv, reply);
+}
+
+static void load_scripts(sky_server *s) {
+  for (size_t i = 0; i < SCRIPT_COUNT; i++) {
+    const char *argv[] = {"SCRIPT", "LOAD", scripts[i].text};
+    size_t lens[] = {6, 4, strlen(scripts[i].text)};
+    sky_bus_command(s->bus, quiet_reply, s, 3, argv, lens);
+  }
+}
+
+/* EVALSHA script with room's five keys (or none when room is NULL) and args
  * (NUL-terminated strings, but for the last one: arg_last_len bytes). False
  * when Redis is down: fn will not run. */
 static bool eval(sky_server *s, const char *script, const char *room, const char **args, int nargs,
@@ -52,8 +108,8 @@ static bool eval(sky_server *s, const char *script, const char *room, const char
   size_t lens[MAX_ARGS];
   int argc = 0;
   room_keys k;
-  argv[argc++] = "EVAL";
-  argv[argc++] = script;
+  argv[argc++] = "EVALSHA";
+  argv[argc++] = sha_of(script);
   argv[argc++] = room ? "5" : "0";
   if (room) {
     make_room_keys(s, room, &k);
@@ -66,6 +122,10 @@ static bool eval(sky_server *s, const char *script, const char *room, const char
   for (int i = 0; i < nargs && argc < MAX_ARGS; i++) argv[argc++] = args[i];
   for (int i = 0; i < argc; i++) lens[i] = strlen(argv[i]);
   if (nargs > 0 && last_len != (size_t)-1) lens[argc - 1] = last_len;
+  if (!fn) { /* nobody waits for it, but its errors are logged */
+    fn = quiet_reply;
+    priv = s;
+  }
   return sky_bus_command(s->bus, fn, priv, argc, argv, lens);
 }
 
@@ -127,6 +187,7 @@ static void left_reply(redisAsyncContext *ac, void *reply, void *priv) {
   (void)ac;
   ticket *t = priv;
   redisReply *r = reply;
+  check_reply(t->s, r);
   /* 0: the peer belongs to another instance now (it resumed there): the
    * room keeps it. No reply (Redis went away): say it here at least. */
   if (!t->s->stopping && (!r || (r->type == REDIS_REPLY_INTEGER && r->integer == 1)))
@@ -231,6 +292,7 @@ static void join_reply(redisAsyncContext *ac, void *reply, void *priv) {
   (void)ac;
   ticket *t = priv;
   redisReply *r = reply;
+  check_reply(t->s, r);
   sky_conn *c = t->s->stopping ? NULL : ticket_conn(t);
   if (c && c->joining) {
     if (r) finish_join(c, t, r);
@@ -310,6 +372,7 @@ static void relay_reply(redisAsyncContext *ac, void *reply, void *priv) {
   (void)ac;
   ticket *t = priv;
   redisReply *r = reply;
+  check_reply(t->s, r);
   sky_conn *c = t->s->stopping ? NULL : ticket_conn(t);
   if (c && !(r && r->type == REDIS_REPLY_INTEGER && r->integer == 1)) sky_rooms_no_such_peer(c, t->target, t->ref);
   free(t);
@@ -372,6 +435,7 @@ static void on_bus_message(sky_server *s, const char *data, size_t len) {
  * Redis forgot, goes back in. Clients ignore a peer_joined for a peer they
  * have, so telling the others again is harmless. */
 static void on_up(sky_server *s) {
+  load_scripts(s);
   char ttl[16];
   snprintf(ttl, sizeof(ttl), "%d", SKY_HEARTBEAT_TTL_MS);
   const char *hb[] = {me(s), ttl};
@@ -388,7 +452,7 @@ static void reap_reply(redisAsyncContext *ac, void *reply, void *priv) {
   redisReply *r = reply;
   if (r && r->type == REDIS_REPLY_INTEGER && r->integer > 0 && s->cfg->verbose > 0)
     lwsl_user("redis: %lld peer(s) of a dead instance reported left\n", r->integer);
-  if (r && r->type == REDIS_REPLY_ERROR) lwsl_err("redis: the reaper failed: %s\n", r->str);
+  check_reply(s, r);
 }
 
 static void on_tick(sky_server *s) {

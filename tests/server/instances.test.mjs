@@ -3,6 +3,7 @@
 // two and three instances, with a real redis-server per describe block.
 import test, { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { startServer } from '../helpers/server.mjs';
 import { startRedis, waitFor } from '../helpers/redis.mjs';
 import { Client, closeAll, stopClean } from './signaling-client.mjs';
@@ -142,6 +143,17 @@ describe('two and three instances on one Redis', () => {
     for (const m of members) await m.sync();
     for (const m of members) assert.deepEqual(await m.collect('message', 0), [], 'one message per room');
     await closeAll(...members);
+  });
+
+  test('scripts flushed from Redis (SCRIPT FLUSH) are loaded again', async () => {
+    execFileSync('redis-cli', ['-p', String(redis.port), 'SCRIPT', 'FLUSH']);
+    // the next heartbeat meets NOSCRIPT, says so, and loads them again
+    await waitFor(() => /NOSCRIPT/.test(s1.output()), 'the NOSCRIPT error in the log', 3000);
+    await new Promise((r) => setTimeout(r, 300));
+    const a = await Client.joined(s1.wsUrl, 'flushed');
+    const b = await Client.joined(s2.wsUrl, 'flushed');
+    assert.deepEqual(b.joinedMsg.peers.map((p) => p.peerId), [a.peerId]);
+    await closeAll(a, b);
   });
 
   test('a client naming the bus protocol cannot upgrade to it', async () => {
