@@ -4,6 +4,10 @@
 import test, { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startServer } from '../helpers/server.mjs';
 import { startRedis, waitFor } from '../helpers/redis.mjs';
 import { Client, closeAll, stopClean } from './signaling-client.mjs';
@@ -27,14 +31,18 @@ async function refusal(c, room) {
 }
 
 describe('two and three instances on one Redis', () => {
-  let redis, s1, s2, s3;
+  let redis, s1, s2, s3, dir;
   before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skymesh-instances-'));
+    const secret = path.join(dir, 'secret');
+    fs.writeFileSync(secret, crypto.randomBytes(32));
     redis = await startRedis();
-    [s1, s2, s3] = await instances(redis, 3, ['--max-peers', '3']);
+    [s1, s2, s3] = await instances(redis, 3, ['--max-peers', '3', '--secret-file', secret]);
   });
   after(async () => {
     for (const s of [s1, s2, s3]) if (s) await stopClean(s);
     await redis?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('presence: joined lists everyone in join order, peer_joined / peer_updated / peer_left reach every instance', async () => {
@@ -143,6 +151,23 @@ describe('two and three instances on one Redis', () => {
     for (const m of members) await m.sync();
     for (const m of members) assert.deepEqual(await m.collect('message', 0), [], 'one message per room');
     await closeAll(...members);
+  });
+
+  test('resume on another instance while the old socket is still open: the old one goes quietly', async () => {
+    const a = await Client.joined(s1.wsUrl, 'takeover', { name: 'ann' });
+    const b = await Client.joined(s2.wsUrl, 'takeover', { name: 'bob' });
+    await a.next('peer_joined');
+    await a.nextToken(); await a.nextToken(); // welcome's, joined's
+    const a2 = await Client.hello(s3.wsUrl, { resume: a.token });
+    assert.equal(a2.peerId, a.peerId);
+    assert.equal(a2.welcome.resumed, true);
+    assert.deepEqual((await a2.next('joined')).peers, [{ peerId: b.peerId, userData: { name: 'bob' } }]);
+    await a.closed; // s1 dropped its stale socket
+    b.send({ type: 'message', to: a.peerId, content: 'found you' });
+    assert.equal((await a2.next('message')).content, 'found you');
+    await b.sync();
+    assert.deepEqual((await b.collect(() => true, 300)).map((m) => m.type), ['peer_joined'], 'no peer_left, only the resume');
+    await closeAll(a2, b);
   });
 
   test('scripts flushed from Redis (SCRIPT FLUSH) are loaded again', async () => {
