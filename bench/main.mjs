@@ -24,6 +24,7 @@ const SECTIONS = [
   ['chromium', 'chromium.mjs', [], 240000, 25000],
   ['server', 'server-load.mjs', [], 420000, 25000],
   ['resilience', 'resilience.mjs', [], 150000, 32000],
+  ['instances', 'instances.mjs', [], 180000, 30000],
 ];
 
 function runSection([name, script, extra, fullMs, quickMs]) {
