@@ -11,6 +11,10 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
 #define TICK_MS 1000
+/* A Redis that stops answering without closing (stopped, or a network that
+ * drops packets) is as good as gone: after this long without the answer to a
+ * PING, or to a connection attempt, both connections are dropped and retried. */
+#define SILENCE_MS 3000
 
 /* One hiredis connection and the lws wsi that watches its socket. */
 typedef struct bus_link {
@@ -29,6 +33,8 @@ struct sky_bus {
   bool up;
   bool outage_logged; /* the first failure of an outage is logged, not every retry */
   uint32_t backoff_ms;
+  uint64_t attempt_ms; /* sky_now_ms() of the connection attempt not yet up; 0 = none */
+  uint64_t ping_ms;    /* sky_now_ms() of the PING not yet answered; 0 = none */
   lws_sorted_usec_list_t retry, tick; /* cancelled in sky_bus_destroy */
   sky_bus_message_fn on_message;
   sky_bus_up_fn on_up;
@@ -78,6 +84,7 @@ static void link_free(bus_link *l) {
 
 static void bus_down(sky_bus *bus, const bus_link *l, const char *why) {
   bus->up = false;
+  bus->attempt_ms = bus->ping_ms = 0;
   if (!bus->outage_logged) {
     lwsl_err("redis: %s connection to %s:%d failed (%s): serving this instance's peers alone, retrying\n", l->name,
              bus->cfg->host, bus->cfg->port, why && why[0] ? why : "closed");
@@ -93,6 +100,7 @@ static void bus_down(sky_bus *bus, const bus_link *l, const char *why) {
 static void maybe_up(sky_bus *bus) {
   if (bus->up || !bus->cmd.ready || !bus->sub.ready) return;
   bus->up = true;
+  bus->attempt_ms = 0;
   bus->backoff_ms = BACKOFF_MIN_MS;
   if (bus->outage_logged) lwsl_err("redis: connected again to %s:%d\n", bus->cfg->host, bus->cfg->port);
   else lwsl_user("redis: connected to %s:%d as instance %s\n", bus->cfg->host, bus->cfg->port, bus->cfg->instance_id);
@@ -180,6 +188,7 @@ static bool connect_link(sky_bus *bus, bus_link *l) {
 }
 
 static void connect_both(sky_bus *bus) {
+  bus->attempt_ms = sky_now_ms();
   if (!connect_link(bus, &bus->cmd) || !connect_link(bus, &bus->sub)) return;
   if (bus->cfg->db)
     redisAsyncCommand(bus->cmd.ac, on_select_reply, NULL, "SELECT %u", (unsigned)bus->cfg->db);
@@ -191,10 +200,29 @@ static void on_retry(lws_sorted_usec_list_t *sul) {
   if (!bus->server->stopping) connect_both(bus);
 }
 
+static void on_pong(redisAsyncContext *ac, void *reply, void *privdata) {
+  sky_bus *bus = privdata;
+  if (reply && ac->data) bus->ping_ms = 0;
+}
+
+/* Is Redis still answering? False after dropping the connections. */
+static bool check_silence(sky_bus *bus) {
+  uint64_t now = sky_now_ms();
+  uint64_t since = bus->up ? bus->ping_ms : bus->attempt_ms;
+  if (since && now - since > SILENCE_MS) {
+    bus_down(bus, &bus->cmd, "no answer for 3 s");
+    return false;
+  }
+  if (bus->up && !bus->ping_ms &&
+      redisAsyncCommand(bus->cmd.ac, on_pong, bus, "PING") == REDIS_OK)
+    bus->ping_ms = now;
+  return true;
+}
+
 static void on_tick(lws_sorted_usec_list_t *sul) {
   sky_bus *bus = lws_container_of(sul, sky_bus, tick);
   if (bus->server->stopping) return;
-  if (bus->up) bus->on_tick(bus->server);
+  if (check_silence(bus) && bus->up) bus->on_tick(bus->server);
   lws_sul_schedule(bus->server->ctx, 0, &bus->tick, on_tick, TICK_MS * LWS_US_PER_MS);
 }
 

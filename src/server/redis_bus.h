@@ -9,8 +9,9 @@
  * redisAsyncHandleWrite. Nothing blocks the loop (but the name lookup of a
  * --redis host that is not an address) and there is no second thread.
  *
- * When either connection fails, both are closed and opened again after a
- * backoff (100 ms doubling to 2 s); in between sky_bus_up() is false and the
+ * When either connection fails, or Redis leaves a PING (sent every second)
+ * or a connection attempt unanswered for 3 s, both are closed and opened
+ * again after a backoff (100 ms doubling to 2 s); in between sky_bus_up() is false and the
  * rooms backend serves local peers alone. The first failure of an outage is
  * logged as an error, and so is the way back. */
 #ifndef SKY_SERVER_REDIS_BUS_H

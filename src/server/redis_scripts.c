@@ -20,6 +20,21 @@
   "  if redis.call('HLEN', km) == 0 then\n"                                              \
   "    redis.call('DEL', km .. ':inst', km .. ':lock', km .. ':seq')\n"                  \
   "  end\n"                                                                              \
+  "end\n"                                                                                \
+  "local function hex(s)\n"                                                              \
+  "  return (string.gsub(s, '.', function(c) return string.format('%02x', string.byte(c)) end))\n" \
+  "end\n"                                                                                \
+  /* peer p of room, held by inst, is gone: out of the room, and every other  \
+   * instance of the room hears peer_left (the 'r' message of bus_msg.h,      \
+   * with the peer_left of protocol.md). 0 when another instance holds it. */ \
+  "local function report_left(room, p, inst)\n"                                          \
+  "  local km = 'sky:room:' .. hex(room)\n"                                              \
+  "  local cur = redis.call('HGET', km, p)\n"                                            \
+  "  if not cur or inst_of(cur) ~= inst then return 0 end\n"                             \
+  "  drop(km, p, inst)\n"                                                                \
+  "  fanout(km .. ':inst', inst, 'SKY1 r\\n' .. room .. '\\n' .. p .. '\\n\\n' ..\n"        \
+  "    '{\"type\":\"peer_left\",\"peerId\":\"' .. p .. '\",\"reason\":\"disconnected\"}')\n" \
+  "  return 1\n"                                                                         \
   "end\n"
 
 const char sky_script_join[] = PRELUDE
@@ -82,7 +97,6 @@ const char sky_script_heartbeat[] =
     "return 1\n";
 
 const char sky_script_reap[] = PRELUDE
-    "local function hex(s) return (string.gsub(s, '.', function(c) return string.format('%02x', string.byte(c)) end)) end\n"
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
     "local told = 0\n"
@@ -93,22 +107,25 @@ const char sky_script_reap[] = PRELUDE
     "      redis.call('HSET', 'sky:dead', i, now + tonumber(ARGV[1]))\n"
     "    elseif now >= tonumber(due) then\n"
     "      local peers = redis.call('HGETALL', 'sky:peers:' .. i)\n"
-    "      for k = 1, #peers, 2 do\n"
-    "        local p, room = peers[k], peers[k + 1]\n"
-    "        local km = 'sky:room:' .. hex(room)\n"
-    "        local cur = redis.call('HGET', km, p)\n"
-    "        if cur and inst_of(cur) == i then\n"
-    "          drop(km, p, i)\n"
-    /* the 'r' bus message of bus_msg.h, with the peer_left of protocol.md */
-    "          fanout(km .. ':inst', i, 'SKY1 r\\n' .. room .. '\\n' .. p .. '\\n\\n' ..\n"
-    "            '{\"type\":\"peer_left\",\"peerId\":\"' .. p .. '\",\"reason\":\"disconnected\"}')\n"
-    "          told = told + 1\n"
-    "        end\n"
-    "      end\n"
+    "      for k = 1, #peers, 2 do told = told + report_left(peers[k + 1], peers[k], i) end\n"
     "      redis.call('DEL', 'sky:peers:' .. i)\n"
     "      redis.call('SREM', 'sky:instances', i)\n"
     "      redis.call('HDEL', 'sky:dead', i)\n"
     "    end\n"
+    "  end\n"
+    "end\n"
+    "return told\n";
+
+const char sky_script_sync[] = PRELUDE
+    "local keep = {}\n"
+    "for i = 2, #ARGV - 1, 2 do keep[ARGV[i]] = ARGV[i + 1] end\n"
+    "local kp = 'sky:peers:' .. ARGV[1]\n"
+    "local peers = redis.call('HGETALL', kp)\n"
+    "local told = 0\n"
+    "for k = 1, #peers, 2 do\n"
+    "  if keep[peers[k]] ~= peers[k + 1] then\n"
+    "    told = told + report_left(peers[k + 1], peers[k], ARGV[1])\n"
+    "    redis.call('HDEL', kp, peers[k])\n"
     "  end\n"
     "end\n"
     "return told\n";

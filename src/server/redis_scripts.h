@@ -51,4 +51,11 @@ extern const char sky_script_heartbeat[];
  * many peers it reported. */
 extern const char sky_script_reap[];
 
+/* No keys. ARGV: me, then peer id and room of every peer in a room on this
+ * instance now. Once Redis is back after an outage: every other membership
+ * Redis still has on this instance (peers that left or moved while Redis could
+ * not be told) is removed and its room told peer_left "disconnected". The peers kept are then written again with the
+ * join script. Returns how many it reported. */
+extern const char sky_script_sync[];
+
 #endif

@@ -56,6 +56,7 @@ typedef struct loaded_script {
 static loaded_script scripts[] = {
     {sky_script_join, ""},   {sky_script_leave, ""}, {sky_script_update, ""},    {sky_script_fanout, ""},
     {sky_script_lock, ""},   {sky_script_relay, ""}, {sky_script_heartbeat, ""}, {sky_script_reap, ""},
+    {sky_script_sync, ""},
 };
 #define SCRIPT_COUNT (sizeof(scripts) / sizeof(scripts[0]))
 
@@ -431,11 +432,40 @@ static void on_bus_message(sky_server *s, const char *data, size_t len) {
   if (r) sky_room_broadcast(r, sky_room_member(r, m.peer), m.payload, m.payload_len);
 }
 
+/* Memberships Redis has on this instance that are no longer here (they
+ * ended while Redis could not be told) are reported left: the sync script,
+ * told every (peer, room) this instance holds now. */
+static void forget_departed(sky_server *s) {
+  size_t n = 4;
+  for (sky_room *r = s->rooms; r; r = r->hh.next) n += 2 * r->member_count;
+  const char **argv = calloc(n, sizeof(*argv)); /* owner: here */
+  size_t *lens = calloc(n, sizeof(*lens));      /* owner: here */
+  if (argv && lens) {
+    int argc = 0;
+    argv[argc++] = "EVALSHA";
+    argv[argc++] = sha_of(sky_script_sync);
+    argv[argc++] = "0";
+    argv[argc++] = me(s);
+    for (sky_room *r = s->rooms; r; r = r->hh.next) {
+      for (sky_conn *c = r->members; c; c = c->room_hh.next) {
+        argv[argc++] = c->peer_id;
+        argv[argc++] = r->name;
+      }
+    }
+    for (int i = 0; i < argc; i++) lens[i] = strlen(argv[i]);
+    sky_bus_command(s->bus, quiet_reply, s, argc, argv, lens);
+  }
+  free(argv);
+  free(lens);
+}
+
 /* Redis is (back) up: whatever this instance did alone, or what a restarted
- * Redis forgot, goes back in. Clients ignore a peer_joined for a peer they
- * have, so telling the others again is harmless. */
+ * Redis forgot, goes back in, and what it remembers of peers gone meanwhile
+ * goes out. Clients ignore a peer_joined for a peer they have, so telling the
+ * others again is harmless. */
 static void on_up(sky_server *s) {
   load_scripts(s);
+  forget_departed(s);
   char ttl[16];
   snprintf(ttl, sizeof(ttl), "%d", SKY_HEARTBEAT_TTL_MS);
   const char *hb[] = {me(s), ttl};

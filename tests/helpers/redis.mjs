@@ -42,7 +42,7 @@ function stopProc(proc, signal = 'SIGTERM') {
   });
 }
 
-// Resolves to { port, url, output(), stop(), restart() } once Redis
+// Resolves to { port, url, output(), stop(), restart(), freeze(), thaw() } once Redis
 // accepts connections. restart() stops it (losing every key) and starts a
 // fresh one on the same port; port: a given port (to start one later where
 // servers already point).
@@ -55,6 +55,10 @@ export async function startRedis({ port, timeoutMs = 10000 } = {}) {
     url: `redis://127.0.0.1:${p}`,
     output: () => cur.output(),
     stop: () => stopProc(cur.proc, 'SIGKILL'),
+    // Freezes it (SIGSTOP): connections stay open, nothing is answered;
+    // thaw() (SIGCONT) brings it back with its data.
+    freeze: () => cur.proc.kill('SIGSTOP'),
+    thaw: () => cur.proc.kill('SIGCONT'),
     async restart() {
       await stopProc(cur.proc, 'SIGKILL');
       cur = launch(p, timeoutMs);

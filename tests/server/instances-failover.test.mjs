@@ -20,6 +20,7 @@ before(() => {
 });
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+// --redis-grace 2 unless extra says otherwise (a later option wins).
 const instance = (redis, id, extra = []) =>
   startServer(['--redis', typeof redis === 'string' ? redis : redis.url, '--instance-id', id,
     '--secret-file', secret, '--redis-grace', '2', ...extra]);
@@ -28,10 +29,10 @@ const connected = (s, n = 1) =>
   waitFor(() => (s.output().match(/redis: connected/g) ?? []).length >= n, `${s.url} to reach Redis`);
 
 // A fresh Redis and one instance per id, each connected: [redis, ...servers].
-async function cluster(...ids) {
+async function cluster(ids, extra = []) {
   const redis = await startRedis();
   const servers = [];
-  for (const id of ids) servers.push(await instance(redis, id));
+  for (const id of ids) servers.push(await instance(redis, id, extra));
   for (const s of servers) await connected(s);
   return [redis, ...servers];
 }
@@ -43,7 +44,7 @@ async function dissolve(redis, ...servers) {
 
 describe('an instance dies (SIGKILL)', () => {
   let redis, s1, s2, s3;
-  before(async () => { [redis, s1, s2, s3] = await cluster('one', 'two', 'three'); });
+  before(async () => { [redis, s1, s2, s3] = await cluster(['one', 'two', 'three']); });
   after(() => dissolve(redis, s2, s3)); // s1 is killed
 
   test('its peers resume elsewhere with their ids; the others see no churn; one that never returns is left once', async () => {
@@ -97,7 +98,7 @@ describe('an instance dies (SIGKILL)', () => {
 
 describe('Redis restarts under running instances', () => {
   let redis, s1, s2;
-  before(async () => { [redis, s1, s2] = await cluster('r1', 'r2'); });
+  before(async () => { [redis, s1, s2] = await cluster(['r1', 'r2']); });
   after(() => dissolve(redis, s1, s2));
 
   test('local peers carry on meanwhile; afterwards the rooms are back and shared', async () => {
@@ -120,6 +121,33 @@ describe('Redis restarts under running instances', () => {
     a.send({ type: 'message', content: 'after the storm' });
     for (const x of [b, c, a2]) assert.equal((await x.next('message')).content, 'after the storm');
     await closeAll(a, a2, b, c);
+  });
+});
+
+describe('Redis stops answering (SIGSTOP), then comes back with its data', () => {
+  let redis, s1, s2;
+  // a grace longer than the freeze: nobody is reaped for the heartbeats it missed
+  before(async () => { [redis, s1, s2] = await cluster(['z1', 'z2'], ['--redis-grace', '20']); });
+  after(async () => { redis.thaw(); await dissolve(redis, s1, s2); });
+
+  test('silence is an outage after 3 s; who left meanwhile is reported once Redis answers again', async () => {
+    const a = await Client.joined(s1.wsUrl, 'frozen', { name: 'a' });
+    const stay = await Client.joined(s1.wsUrl, 'frozen', { name: 'stay' });
+    const b = await Client.joined(s2.wsUrl, 'frozen', { name: 'b' });
+    await a.next('peer_joined'); await a.next('peer_joined'); await stay.next('peer_joined');
+
+    redis.freeze();
+    for (const s of [s1, s2]) await waitFor(() => /failed \(no answer for 3 s\)/.test(s.output()), 'the silence to count as an outage');
+    a.send({ type: 'leave' }); // Redis cannot be told now
+    await a.next('left');
+    assert.deepEqual(await stay.next('peer_left'), { type: 'peer_left', peerId: a.peerId, reason: 'left' });
+
+    redis.thaw();
+    for (const s of [s1, s2]) await waitFor(() => /redis: connected again/.test(s.output()), 'reconnection');
+    // Redis forgets a (no ghost for newcomers)
+    const c = await Client.joined(s2.wsUrl, 'frozen', { name: 'c' });
+    assert.deepEqual(c.joinedMsg.peers.map((p) => p.userData.name), ['stay', 'b']);
+    await closeAll(a, stay, b, c);
   });
 });
 
