@@ -9,9 +9,15 @@
  *   kind     'r' to every local member of room but peer;
  *            'j' the same, and peer has just (re)joined on the sending
  *                instance: a local socket still holding that id is stale;
- *            'p' to target only, if it is a local member of room
+ *            'l' the same, and peer has left the room (payload: peer_left);
+ *            'p' to target only, if it is a local member of room;
+ *            's' to nobody: the room's members as Redis has them, published
+ *                by the snapshot script to the instance that asked (payload
+ *                {"type":"snapshot","members":[[peer, instance, userData
+ *                text]...],"gone":[peer...]}), in order with the rest
  *   room     a valid room name (sky_room_name_valid): no newline in it
- *   peer     the peer the message is from or about (a peer id), or empty
+ *   peer     the peer the message is from or about (a peer id; required
+ *            for 'j' and 'l'), or empty
  *   target   a peer id for 'p', empty otherwise
  *   payload  one JSON object with a string "type": a server-to-client
  *            message an instance encoded, sent to clients as it is
@@ -29,7 +35,13 @@
 
 #define SKY_BUS_MAGIC "SKY1 "
 
-typedef enum sky_bus_kind { SKY_BUS_ROOM = 'r', SKY_BUS_JOIN = 'j', SKY_BUS_PEER = 'p' } sky_bus_kind;
+typedef enum sky_bus_kind {
+  SKY_BUS_ROOM = 'r',
+  SKY_BUS_JOIN = 'j',
+  SKY_BUS_LEFT = 'l',
+  SKY_BUS_PEER = 'p',
+  SKY_BUS_SNAPSHOT = 's'
+} sky_bus_kind;
 
 typedef struct sky_bus_msg {
   sky_bus_kind kind;

@@ -1,6 +1,8 @@
 /* The Lua scripts. See redis_scripts.h for the keys they use. */
 #include "redis_scripts.h"
 
+#define GONE_MS "60000"
+
 /* Helpers every script starts with. A member record is "SEQ|INSTANCE|USERDATA";
  * instance ids have no '|' (redis_config.h). */
 #define PRELUDE                                                                          \
@@ -14,8 +16,11 @@
   "local function count(kinst, inst, by)\n"                                              \
   "  if redis.call('HINCRBY', kinst, inst, by) <= 0 then redis.call('HDEL', kinst, inst) end\n" \
   "end\n"                                                                                \
+  /* a departure also leaves a note for GONE_MS, for instances that were away \
+   * when it was published (the snapshot script reads it) */                  \
   "local function drop(km, peer, inst)\n"                                                \
   "  redis.call('HDEL', km, peer)\n"                                                     \
+  "  redis.call('SET', 'sky:gone:' .. peer, '1', 'PX', " GONE_MS ")\n"                   \
   "  count(km .. ':inst', inst, -1)\n"                                                   \
   "  if redis.call('HLEN', km) == 0 then\n"                                              \
   "    redis.call('DEL', km .. ':inst', km .. ':lock', km .. ':seq')\n"                  \
@@ -32,7 +37,7 @@
   "  local cur = redis.call('HGET', km, p)\n"                                            \
   "  if not cur or inst_of(cur) ~= inst then return 0 end\n"                             \
   "  drop(km, p, inst)\n"                                                                \
-  "  fanout(km .. ':inst', inst, 'SKY1 r\\n' .. room .. '\\n' .. p .. '\\n\\n' ..\n"        \
+  "  fanout(km .. ':inst', inst, 'SKY1 l\\n' .. room .. '\\n' .. p .. '\\n\\n' ..\n"        \
   "    '{\"type\":\"peer_left\",\"peerId\":\"' .. p .. '\",\"reason\":\"disconnected\"}')\n" \
   "  return 1\n"                                                                         \
   "end\n"
@@ -129,3 +134,20 @@ const char sky_script_sync[] = PRELUDE
     "  end\n"
     "end\n"
     "return told\n";
+
+const char sky_script_snapshot[] = PRELUDE
+    "local members = {}\n"
+    "local all = redis.call('HGETALL', KEYS[1])\n"
+    "local here = {}\n"
+    "for k = 1, #all, 2 do\n"
+    "  local seq, inst, ud = string.match(all[k + 1], '^(%d+)|([^|]*)|(.*)$')\n"
+    "  if inst then members[#members + 1] = {all[k], inst, ud}; here[all[k]] = true end\n"
+    "end\n"
+    "local gone = {}\n"
+    "for i = 3, #ARGV do\n"
+    "  if not here[ARGV[i]] and redis.call('EXISTS', 'sky:gone:' .. ARGV[i]) == 1 then gone[#gone + 1] = ARGV[i] end\n"
+    "end\n"
+    /* cjson writes an empty table as {}: the reader takes {} for [] */
+    "local payload = cjson.encode({type = 'snapshot', members = members, gone = gone})\n"
+    "redis.call('PUBLISH', 'sky:bus:' .. ARGV[1], 'SKY1 s\\n' .. ARGV[2] .. '\\n\\n\\n' .. payload)\n"
+    "return #members\n";

@@ -13,6 +13,8 @@
  *   sky:hb:INSTANCE     string with a TTL (SKY_HEARTBEAT_TTL_MS), refreshed every second
  *   sky:instances       set of every instance that has sent a heartbeat
  *   sky:dead            hash  instance -> when (Redis clock, ms) its peers are reported left
+ *   sky:gone:PEER       string for 60 s after a peer left its room: for instances
+ *                       that missed the news (snapshot)
  * Channel: sky:bus:INSTANCE, one per instance (bus_msg.h). A room's traffic
  * goes to the instances listed in sky:room:R:inst only.
  * A room's keys go when its last peer does (its lock with them). */
@@ -57,5 +59,12 @@ extern const char sky_script_reap[];
  * not be told) is removed and its room told peer_left "disconnected". The peers kept are then written again with the
  * join script. Returns how many it reported. */
 extern const char sky_script_sync[];
+
+/* KEYS: the room's five. ARGV: me, room name, then the peer ids this instance
+ * believes are in the room on other instances. Publishes to this instance's
+ * own channel an 's' bus message (bus_msg.h): every member with its instance
+ * and userData, and which of the given peers left the room (a sky:gone note)
+ * - so that it arrives in order with every other message of the room. */
+extern const char sky_script_snapshot[];
 
 #endif

@@ -18,6 +18,11 @@ static void room_free(sky_server *s, sky_room *r) {
   HASH_DEL(s->rooms, r);
   s->room_count--;
   HASH_CLEAR(room_hh, r->members); /* members are borrowed: just unlink */
+  sky_remote_peer *p, *tmp;
+  HASH_ITER(hh, r->remote, p, tmp) {
+    HASH_DEL(r->remote, p);
+    free(p);
+  }
   free(r);
 }
 

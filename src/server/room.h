@@ -10,11 +10,20 @@
 #include "connection.h"
 #include "protocol.h"
 
+/* A member of the room on another instance (Redis backend, rooms_redis.c):
+ * one this instance's members have been told about, so that what they missed
+ * while Redis was out of reach can be told them afterwards. */
+typedef struct sky_remote_peer {
+  char peer_id[SKY_PEER_ID_LEN + 1];
+  UT_hash_handle hh;
+} sky_remote_peer;
+
 struct sky_room {
   char name[SKY_ROOM_MAX + 1];
   bool locked;
   sky_conn *members;  /* uthash (room_hh) by peer id, in join order; borrowed */
   uint32_t member_count;
+  sky_remote_peer *remote; /* uthash by peer id; each owned here, freed with the room */
   UT_hash_handle hh;  /* server->rooms, keyed by name */
 };
 

@@ -5,6 +5,7 @@
  * memory backend would, and publishes them again once it is back. */
 #include "rooms_redis.h"
 
+#include <cJSON.h>
 #include <hiredis/hiredis.h>
 #include <openssl/sha.h>
 #include <stdio.h>
@@ -56,7 +57,7 @@ typedef struct loaded_script {
 static loaded_script scripts[] = {
     {sky_script_join, ""},   {sky_script_leave, ""}, {sky_script_update, ""},    {sky_script_fanout, ""},
     {sky_script_lock, ""},   {sky_script_relay, ""}, {sky_script_heartbeat, ""}, {sky_script_reap, ""},
-    {sky_script_sync, ""},
+    {sky_script_sync, ""},   {sky_script_snapshot, ""},
 };
 #define SCRIPT_COUNT (sizeof(scripts) / sizeof(scripts[0]))
 
@@ -105,10 +106,18 @@ static void load_scripts(sky_server *s) {
  * when Redis is down: fn will not run. */
 static bool eval(sky_server *s, const char *script, const char *room, const char **args, int nargs,
                  size_t last_len, redisCallbackFn *fn, void *priv) {
-  const char *argv[MAX_ARGS];
-  size_t lens[MAX_ARGS];
+  const char *small_argv[MAX_ARGS];
+  size_t small_lens[MAX_ARGS];
+  const char **argv = small_argv;
+  size_t *lens = small_lens;
+  if (8 + nargs > MAX_ARGS) { /* the long lists of forget_departed / take_snapshot */
+    argv = malloc((size_t)(8 + nargs) * sizeof(*argv)); /* owner: here */
+    lens = malloc((size_t)(8 + nargs) * sizeof(*lens)); /* owner: here */
+  }
+  bool sent = false;
   int argc = 0;
   room_keys k;
+  if (!argv || !lens) goto done;
   argv[argc++] = "EVALSHA";
   argv[argc++] = sha_of(script);
   argv[argc++] = room ? "5" : "0";
@@ -120,14 +129,18 @@ static bool eval(sky_server *s, const char *script, const char *room, const char
     argv[argc++] = k.seq;
     argv[argc++] = k.peers;
   }
-  for (int i = 0; i < nargs && argc < MAX_ARGS; i++) argv[argc++] = args[i];
+  for (int i = 0; i < nargs; i++) argv[argc++] = args[i];
   for (int i = 0; i < argc; i++) lens[i] = strlen(argv[i]);
   if (nargs > 0 && last_len != (size_t)-1) lens[argc - 1] = last_len;
   if (!fn) { /* nobody waits for it, but its errors are logged */
     fn = quiet_reply;
     priv = s;
   }
-  return sky_bus_command(s->bus, fn, priv, argc, argv, lens);
+  sent = sky_bus_command(s->bus, fn, priv, argc, argv, lens);
+done:
+  if (argv != small_argv) free(argv);
+  if (lens != small_lens) free(lens);
+  return sent;
 }
 
 /* The bus form of msg: kind, room, peer, target around its JSON. Heap (the
@@ -182,6 +195,29 @@ static sky_conn *ticket_conn(const ticket *t) {
   return c && c->serial == t->serial && !c->dead ? c : NULL;
 }
 
+/* ---- who the local members know on other instances ------------------------ */
+
+static sky_remote_peer *remote_find(const sky_room *r, const char *peer_id) {
+  sky_remote_peer *p = NULL;
+  HASH_FIND_STR(r->remote, peer_id, p);
+  return p;
+}
+
+static void remote_add(sky_room *r, const char *peer_id) {
+  if (sky_room_member(r, peer_id) || remote_find(r, peer_id)) return;
+  sky_remote_peer *p = calloc(1, sizeof(*p)); /* owner: r->remote, freed with the room */
+  if (!p) return; /* only a missed correction after an outage */
+  snprintf(p->peer_id, sizeof(p->peer_id), "%s", peer_id);
+  HASH_ADD_STR(r->remote, peer_id, p);
+}
+
+static void remote_del(sky_room *r, const char *peer_id) {
+  sky_remote_peer *p = remote_find(r, peer_id);
+  if (!p) return;
+  HASH_DEL(r->remote, p);
+  free(p);
+}
+
 /* ---- leave --------------------------------------------------------------- */
 
 static void left_reply(redisAsyncContext *ac, void *reply, void *priv) {
@@ -204,7 +240,7 @@ static void send_leave(sky_server *s, const char *room, const char *peer_id, sky
   snprintf(m.u.peer_left.peer_id, sizeof(m.u.peer_left.peer_id), "%s", peer_id);
   m.u.peer_left.reason = reason;
   size_t len = 0;
-  char *bus = bus_encode(SKY_BUS_ROOM, room, peer_id, "", &m, &len); /* owner: here */
+  char *bus = bus_encode(SKY_BUS_LEFT, room, peer_id, "", &m, &len); /* owner: here */
   ticket *t = fn ? ticket_new(s, NULL, peer_id, room) : NULL;
   if (t) t->reason = reason;
   const char *args[] = {peer_id, me(s), bus};
@@ -279,6 +315,7 @@ static void finish_join(sky_conn *c, const ticket *t, const redisReply *r) {
   }
   member *ms = NULL;
   size_t n = read_members(c, r->element[2], &ms); /* owner: here */
+  for (size_t i = 0; i < n; i++) remote_add(c->room, ms[i].entry.peer_id); /* local members are skipped */
   sky_peer_entry *peers = n ? calloc(n, sizeof(*peers)) : NULL; /* owner: here */
   for (size_t i = 0; peers && i < n; i++) peers[i] = ms[i].entry;
   o.locked = r->element[1]->type == REDIS_REPLY_INTEGER && r->element[1]->integer == 1;
@@ -412,6 +449,38 @@ static void drop_stale(sky_conn *old) {
   sky_conn_kill(old, SKY_LEAVE_DISCONNECTED);
 }
 
+/* A snapshot of room r (the snapshot script, asked for when Redis came back):
+ * tells the local members of peers that joined or left while this instance
+ * could not hear it. A remote peer Redis does not list, without a note that it
+ * left, stays: its instance may not have written it back yet. */
+static void reconcile(sky_server *s, sky_room *r, const char *payload, size_t len) {
+  cJSON *root = cJSON_ParseWithLength(payload, len); /* owner: here */
+  const cJSON *members = cJSON_GetObjectItemCaseSensitive(root, "members");
+  const cJSON *gone = cJSON_GetObjectItemCaseSensitive(root, "gone");
+  const cJSON *e;
+  cJSON_ArrayForEach(e, gone) { /* Lua writes an empty list as {}: then nothing is iterated */
+    if (!cJSON_IsString(e) || !remote_find(r, e->valuestring)) continue;
+    remote_del(r, e->valuestring);
+    sky_room_tell_left(s, r->name, e->valuestring, SKY_LEAVE_DISCONNECTED);
+  }
+  cJSON_ArrayForEach(e, members) {
+    const cJSON *id = cJSON_GetArrayItem(e, 0), *inst = cJSON_GetArrayItem(e, 1), *ud = cJSON_GetArrayItem(e, 2);
+    if (!cJSON_IsString(id) || !cJSON_IsString(inst) || !cJSON_IsString(ud) || strcmp(inst->valuestring, me(s)) == 0)
+      continue;
+    if (!sky_peer_id_valid(id->valuestring, strlen(id->valuestring)) || sky_room_member(r, id->valuestring) ||
+        remote_find(r, id->valuestring))
+      continue;
+    remote_add(r, id->valuestring);
+    sky_msg pj;
+    memset(&pj, 0, sizeof(pj));
+    pj.type = SKY_MSG_PEER_JOINED;
+    snprintf(pj.u.peer.peer_id, sizeof(pj.u.peer.peer_id), "%s", id->valuestring);
+    pj.u.peer.user_data = ud->valuestring; /* borrowed from root: pj is not cleared */
+    sky_room_broadcast_msg(r, NULL, &pj);
+  }
+  cJSON_Delete(root);
+}
+
 static void on_bus_message(sky_server *s, const char *data, size_t len) {
   if (s->stopping) return;
   sky_bus_msg m;
@@ -429,34 +498,47 @@ static void on_bus_message(sky_server *s, const char *data, size_t len) {
     return;
   }
   sky_room *r = sky_room_find(s, m.room);
-  if (r) sky_room_broadcast(r, sky_room_member(r, m.peer), m.payload, m.payload_len);
+  if (!r) return;
+  if (m.kind == SKY_BUS_SNAPSHOT) {
+    reconcile(s, r, m.payload, m.payload_len);
+    return;
+  }
+  if (m.kind == SKY_BUS_JOIN) remote_add(r, m.peer);
+  if (m.kind == SKY_BUS_LEFT) remote_del(r, m.peer);
+  sky_room_broadcast(r, sky_room_member(r, m.peer), m.payload, m.payload_len);
 }
 
 /* Memberships Redis has on this instance that are no longer here (they
  * ended while Redis could not be told) are reported left: the sync script,
  * told every (peer, room) this instance holds now. */
 static void forget_departed(sky_server *s) {
-  size_t n = 4;
+  size_t n = 1;
   for (sky_room *r = s->rooms; r; r = r->hh.next) n += 2 * r->member_count;
-  const char **argv = calloc(n, sizeof(*argv)); /* owner: here */
-  size_t *lens = calloc(n, sizeof(*lens));      /* owner: here */
-  if (argv && lens) {
-    int argc = 0;
-    argv[argc++] = "EVALSHA";
-    argv[argc++] = sha_of(sky_script_sync);
-    argv[argc++] = "0";
-    argv[argc++] = me(s);
-    for (sky_room *r = s->rooms; r; r = r->hh.next) {
-      for (sky_conn *c = r->members; c; c = c->room_hh.next) {
-        argv[argc++] = c->peer_id;
-        argv[argc++] = r->name;
-      }
+  const char **args = calloc(n, sizeof(*args)); /* owner: here */
+  if (!args) return;
+  int nargs = 0;
+  args[nargs++] = me(s);
+  for (sky_room *r = s->rooms; r; r = r->hh.next) {
+    for (sky_conn *c = r->members; c; c = c->room_hh.next) {
+      args[nargs++] = c->peer_id;
+      args[nargs++] = r->name;
     }
-    for (int i = 0; i < argc; i++) lens[i] = strlen(argv[i]);
-    sky_bus_command(s->bus, quiet_reply, s, argc, argv, lens);
   }
-  free(argv);
-  free(lens);
+  eval(s, sky_script_sync, NULL, args, nargs, (size_t)-1, NULL, NULL);
+  free(args);
+}
+
+/* Asks Redis for room's members as they are now, to arrive on the bus in
+ * order with the room's other messages (reconcile() reads it). */
+static void take_snapshot(sky_server *s, sky_room *r) {
+  const char **args = calloc(2 + HASH_COUNT(r->remote), sizeof(*args)); /* owner: here */
+  if (!args) return;
+  int nargs = 0;
+  args[nargs++] = me(s);
+  args[nargs++] = r->name;
+  for (sky_remote_peer *p = r->remote; p; p = p->hh.next) args[nargs++] = p->peer_id;
+  eval(s, sky_script_snapshot, r->name, args, nargs, (size_t)-1, NULL, NULL);
+  free(args);
 }
 
 /* Redis is (back) up: whatever this instance did alone, or what a restarted
@@ -473,6 +555,7 @@ static void on_up(sky_server *s) {
   for (sky_room *r = s->rooms; r; r = r->hh.next) {
     if (r->locked) redis_lock(r->members, true);
     for (sky_conn *c = r->members; c; c = c->room_hh.next) send_join(c, r->name, true, c->user_data, NULL, NULL);
+    take_snapshot(s, r); /* what the local members missed while this instance was away */
   }
 }
 

@@ -120,6 +120,11 @@ describe('Redis restarts under running instances', () => {
     assert.deepEqual(c.joinedMsg.peers.map((p) => p.userData.name).sort(), ['a', 'a2', 'b']);
     a.send({ type: 'message', content: 'after the storm' });
     for (const x of [b, c, a2]) assert.equal((await x.next('message')).content, 'after the storm');
+    // nobody was reported gone: a restarted Redis knows nothing, which proves nothing
+    for (const x of [a, a2, b]) {
+      await x.sync();
+      assert.deepEqual(await x.collect('peer_left', 0), []);
+    }
     await closeAll(a, a2, b, c);
   });
 });
@@ -144,9 +149,16 @@ describe('Redis stops answering (SIGSTOP), then comes back with its data', () =>
 
     redis.thaw();
     for (const s of [s1, s2]) await waitFor(() => /redis: connected again/.test(s.output()), 'reconnection');
-    // Redis forgets a (no ghost for newcomers)
+    // b, on the other instance, hears of a now (whichever instance was back first), once
+    assert.deepEqual(await b.next('peer_left', 5000), { type: 'peer_left', peerId: a.peerId, reason: 'disconnected' });
+    // and Redis forgot a: no ghost for newcomers
     const c = await Client.joined(s2.wsUrl, 'frozen', { name: 'c' });
     assert.deepEqual(c.joinedMsg.peers.map((p) => p.userData.name), ['stay', 'b']);
+    await b.sync();
+    assert.deepEqual(await b.collect('peer_left', 500), []);
+    // nobody else was reported gone for the heartbeats missed meanwhile
+    await stay.sync();
+    assert.deepEqual((await stay.collect('peer_left', 0)), []);
     await closeAll(a, stay, b, c);
   });
 });

@@ -40,10 +40,12 @@ static void round_trip(void **state) {
   free(wire);
 }
 
-/* The reaper in redis_scripts.c writes this form itself. */
+/* The scripts in redis_scripts.c write these forms themselves. */
 static void reaper_form(void **state) {
   (void)state;
-  assert_true(decodes("SKY1 r\nlobby\n" A "\n\n{\"type\":\"peer_left\",\"peerId\":\"" A "\",\"reason\":\"disconnected\"}"));
+  assert_true(decodes("SKY1 l\nlobby\n" A "\n\n{\"type\":\"peer_left\",\"peerId\":\"" A "\",\"reason\":\"disconnected\"}"));
+  /* and the snapshot script, with cjson's empty table as {} */
+  assert_true(decodes("SKY1 s\nlobby\n\n\n{\"type\":\"snapshot\",\"members\":[[\"" A "\",\"i1\",\"{}\"]],\"gone\":{}}"));
   assert_true(decodes("SKY1 j\nlobby\n" A "\n\n{\"type\":\"peer_joined\",\"peerId\":\"" A "\",\"userData\":{}}"));
 }
 
@@ -61,6 +63,8 @@ static void refusals(void **state) {
       "SKY1 r\nlobby\n\n" B "\n{\"type\":\"x\"}",            /* a target on a room message */
       "SKY1 p\nlobby\n" A "\n\n{\"type\":\"x\"}",            /* no target on a peer message */
       "SKY1 j\nlobby\n\n\n{\"type\":\"x\"}",                 /* a join about nobody */
+      "SKY1 l\nlobby\n\n\n{\"type\":\"x\"}",                 /* a departure of nobody */
+      "SKY1 s\nlobby\n" A "\n\n{\"type\":\"x\"}",            /* a snapshot about a peer */
       "SKY1 r\nlobby\n\n\n",                                 /* no payload */
       "SKY1 r\nlobby\n\n\n[1]",                              /* not an object */
       "SKY1 r\nlobby\n\n\n{\"type\":1}",                     /* no string type */
