@@ -7,7 +7,7 @@
 
 static bool kind_ok(int kind) {
   return kind == SKY_BUS_ROOM || kind == SKY_BUS_JOIN || kind == SKY_BUS_LEFT || kind == SKY_BUS_PEER ||
-         kind == SKY_BUS_SNAPSHOT;
+         kind == SKY_BUS_SNAPSHOT || kind == SKY_BUS_ADMIT;
 }
 
 static bool peer_ok(const char *id, size_t len, bool required) {
@@ -28,7 +28,7 @@ static bool payload_ok(const char *p, size_t len) {
 static bool fields_ok(const sky_bus_msg *m) {
   size_t room_len = strlen(m->room), peer_len = strlen(m->peer), target_len = strlen(m->target);
   return kind_ok(m->kind) && sky_room_name_valid(m->room, room_len) &&
-         peer_ok(m->peer, peer_len, m->kind == SKY_BUS_JOIN || m->kind == SKY_BUS_LEFT) &&
+         peer_ok(m->peer, peer_len, m->kind == SKY_BUS_JOIN || m->kind == SKY_BUS_LEFT || m->kind == SKY_BUS_ADMIT) &&
          (m->kind != SKY_BUS_SNAPSHOT || peer_len == 0) &&
          peer_ok(m->target, target_len, m->kind == SKY_BUS_PEER) && (m->kind == SKY_BUS_PEER || target_len == 0) &&
          payload_ok(m->payload, m->payload_len);

@@ -11,13 +11,17 @@
  *                instance: a local socket still holding that id is stale;
  *            'l' the same, and peer has left the room (payload: peer_left);
  *            'p' to target only, if it is a local member of room;
+ *            'a' to nobody: peer is in the room now (the join script's
+ *                admit, on the joining instance's own channel, payload
+ *                {"type":"admit","serial":"N","locked":bool,"members":[...]}
+ *                as for 's'); the local room takes it in;
  *            's' to nobody: the room's members as Redis has them, published
  *                by the snapshot script to the instance that asked (payload
  *                {"type":"snapshot","members":[[peer, instance, userData
- *                text]...],"gone":[peer...]}), in order with the rest
+ *                text, seq]...],"gone":[peer...]}), in order with the rest
  *   room     a valid room name (sky_room_name_valid): no newline in it
  *   peer     the peer the message is from or about (a peer id; required
- *            for 'j' and 'l'), or empty
+ *            for 'j', 'l' and 'a'), or empty
  *   target   a peer id for 'p', empty otherwise
  *   payload  one JSON object with a string "type": a server-to-client
  *            message an instance encoded, sent to clients as it is
@@ -40,7 +44,8 @@ typedef enum sky_bus_kind {
   SKY_BUS_JOIN = 'j',
   SKY_BUS_LEFT = 'l',
   SKY_BUS_PEER = 'p',
-  SKY_BUS_SNAPSHOT = 's'
+  SKY_BUS_SNAPSHOT = 's',
+  SKY_BUS_ADMIT = 'a'
 } sky_bus_kind;
 
 typedef struct sky_bus_msg {

@@ -39,6 +39,7 @@ struct sky_bus {
   sky_bus_message_fn on_message;
   sky_bus_up_fn on_up;
   sky_bus_tick_fn on_tick;
+  sky_bus_down_fn on_down;
 };
 
 /* ---- hiredis's event hooks ------------------------------------------- */
@@ -93,6 +94,7 @@ static void bus_down(sky_bus *bus, const bus_link *l, const char *why) {
   link_free(&bus->cmd);
   link_free(&bus->sub);
   if (bus->server->stopping) return;
+  bus->on_down(bus->server);
   lws_sul_schedule(bus->server->ctx, 0, &bus->retry, on_retry, (lws_usec_t)bus->backoff_ms * LWS_US_PER_MS);
   bus->backoff_ms = bus->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : bus->backoff_ms * 2;
 }
@@ -260,7 +262,7 @@ const struct lws_protocols sky_bus_protocol = {"skymesh-redis-bus", bus_callback
 /* ---- the API ------------------------------------------------------------ */
 
 sky_bus *sky_bus_create(sky_server *s, const char *channel, sky_bus_message_fn on_message, sky_bus_up_fn on_up,
-                        sky_bus_tick_fn on_tick_fn) {
+                        sky_bus_tick_fn on_tick_fn, sky_bus_down_fn on_down) {
   sky_bus *bus = calloc(1, sizeof(*bus)); /* owner: the server, freed by sky_bus_destroy */
   if (!bus) return NULL;
   bus->channel = strdup(channel); /* owner: bus */
@@ -276,6 +278,7 @@ sky_bus *sky_bus_create(sky_server *s, const char *channel, sky_bus_message_fn o
   bus->on_message = on_message;
   bus->on_up = on_up;
   bus->on_tick = on_tick_fn;
+  bus->on_down = on_down;
   connect_both(bus);
   lws_sul_schedule(s->ctx, 0, &bus->tick, on_tick, TICK_MS * LWS_US_PER_MS);
   return bus;

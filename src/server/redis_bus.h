@@ -29,6 +29,10 @@ typedef void (*sky_bus_message_fn)(sky_server *s, const char *data, size_t len);
 typedef void (*sky_bus_up_fn)(sky_server *s);
 /* Called every second while up: heartbeats and the reaper. */
 typedef void (*sky_bus_tick_fn)(sky_server *s);
+/* Called each time the connections are lost (after every pending command's
+ * callback has had its NULL reply): whatever waits for a message on the bus
+ * will not get it. */
+typedef void (*sky_bus_down_fn)(sky_server *s);
 
 /* The lws protocol the Redis sockets are adopted with: add it to the vhost's
  * protocol list (it refuses to serve WebSocket upgrades). */
@@ -38,7 +42,7 @@ extern const struct lws_protocols sky_bus_protocol;
  * owned by the caller's server and freed by sky_bus_destroy(). NULL when out
  * of memory. */
 sky_bus *sky_bus_create(sky_server *s, const char *channel, sky_bus_message_fn on_message, sky_bus_up_fn on_up,
-                        sky_bus_tick_fn on_tick);
+                        sky_bus_tick_fn on_tick, sky_bus_down_fn on_down);
 /* Closes both connections (pending callbacks get a NULL reply) and frees. */
 void sky_bus_destroy(sky_bus *bus);
 

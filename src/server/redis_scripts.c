@@ -40,6 +40,15 @@
   "  fanout(km .. ':inst', inst, 'SKY1 l\\n' .. room .. '\\n' .. p .. '\\n\\n' ..\n"        \
   "    '{\"type\":\"peer_left\",\"peerId\":\"' .. p .. '\",\"reason\":\"disconnected\"}')\n" \
   "  return 1\n"                                                                         \
+  "end\n"                                                                                \
+  /* the room's members as [peer, instance, userData, seq] lists */            \
+  "local function members_of(km)\n"                                                      \
+  "  local out, all = {}, redis.call('HGETALL', km)\n"                                   \
+  "  for k = 1, #all, 2 do\n"                                                            \
+  "    local seq, inst, ud = string.match(all[k + 1], '^(%d+)|([^|]*)|(.*)$')\n"          \
+  "    if inst then out[#out + 1] = {all[k], inst, ud, seq} end\n"                        \
+  "  end\n"                                                                              \
+  "  return out\n"                                                                       \
   "end\n"
 
 const char sky_script_join[] = PRELUDE
@@ -50,7 +59,7 @@ const char sky_script_join[] = PRELUDE
     "end\n"
     /* before the counts change, so that a takeover also reaches the instance
      * that held the peer until now: its stale socket goes quietly */
-    "fanout(KEYS[2], ARGV[2], ARGV[7])\n"
+    "fanout(KEYS[2], ARGV[2], ARGV[8])\n"
     "local seq\n"
     "if cur then\n"
     "  seq = seq_of(cur)\n"
@@ -62,7 +71,12 @@ const char sky_script_join[] = PRELUDE
     "end\n"
     "redis.call('HSET', KEYS[1], ARGV[1], seq .. '|' .. ARGV[2] .. '|' .. ARGV[3])\n"
     "redis.call('HSET', KEYS[5], ARGV[1], ARGV[6])\n"
-    "return {'ok', redis.call('EXISTS', KEYS[3]), redis.call('HGETALL', KEYS[1])}\n";
+    "if ARGV[7] ~= '0' then\n"
+    "  local admit = cjson.encode({type = 'admit', serial = ARGV[7], locked = redis.call('EXISTS', KEYS[3]) == 1,\n"
+    "                              members = members_of(KEYS[1])})\n"
+    "  redis.call('PUBLISH', 'sky:bus:' .. ARGV[2], 'SKY1 a\\n' .. ARGV[6] .. '\\n' .. ARGV[1] .. '\\n\\n' .. admit)\n"
+    "end\n"
+    "return {'ok'}\n";
 
 const char sky_script_leave[] = PRELUDE
     "local cur = redis.call('HGET', KEYS[1], ARGV[1])\n"
@@ -136,13 +150,9 @@ const char sky_script_sync[] = PRELUDE
     "return told\n";
 
 const char sky_script_snapshot[] = PRELUDE
-    "local members = {}\n"
-    "local all = redis.call('HGETALL', KEYS[1])\n"
+    "local members = members_of(KEYS[1])\n"
     "local here = {}\n"
-    "for k = 1, #all, 2 do\n"
-    "  local seq, inst, ud = string.match(all[k + 1], '^(%d+)|([^|]*)|(.*)$')\n"
-    "  if inst then members[#members + 1] = {all[k], inst, ud}; here[all[k]] = true end\n"
-    "end\n"
+    "for _, m in ipairs(members) do here[m[1]] = true end\n"
     "local gone = {}\n"
     "for i = 3, #ARGV do\n"
     "  if not here[ARGV[i]] and redis.call('EXISTS', 'sky:gone:' .. ARGV[i]) == 1 then gone[#gone + 1] = ARGV[i] end\n"

@@ -28,9 +28,12 @@
 #define SKY_ROOM_KEYS 5
 
 /* ARGV: peer, me, userData, maxPeers, resume ("1": the lock does not apply),
- * room name, bus message ('j' peer_joined). Returns {"locked"}, {"full"} or
- * {"ok", locked (0/1), {peer, record, peer, record...}}. A peer already a
- * member (a resume, or a republish) passes the checks and keeps its place. */
+ * room name, serial of the joining socket ("0": none, a republish), bus
+ * message ('j' peer_joined, to the others). Returns {"locked"}, {"full"} or
+ * {"ok"}; with "ok" and a serial it publishes the 'a' (admit) bus message,
+ * with the lock and the members, to this instance's own channel. A peer
+ * already a member (a resume, or a republish) passes the checks and keeps its
+ * place. */
 extern const char sky_script_join[];
 /* ARGV: peer, me, bus message ('r' peer_left). Removes peer if this instance
  * still holds it and fans the message out: 1; else 0 (it went elsewhere). */

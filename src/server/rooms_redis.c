@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utlist.h>
 
 #include "bus_msg.h"
 #include "redis_bus.h"
@@ -271,61 +272,70 @@ static int by_seq(const void *a, const void *b) {
   return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* The join script's member list: everyone but c, in join order. members is
- * heap (the caller frees it); the userData strings point into the reply. */
-static size_t read_members(const sky_conn *c, const redisReply *list, member **out) {
-  *out = NULL;
-  if (list->type != REDIS_REPLY_ARRAY || list->elements < 2) return 0;
-  member *ms = calloc(list->elements / 2, sizeof(*ms)); /* owner: the caller */
-  if (!ms) return 0;
+/* The admit message's members ([peer, instance, userData, seq] each): everyone
+ * but c, in join order, the ones on other instances noted in its room. Heap
+ * (the caller frees it); the userData strings point into list. */
+static size_t read_members(sky_conn *c, const cJSON *list, member **out) {
+  int count = cJSON_GetArraySize(list);
+  *out = count > 0 ? calloc((size_t)count, sizeof(**out)) : NULL; /* owner: the caller */
+  if (!*out) return 0;
   size_t n = 0;
-  for (size_t i = 0; i + 1 < list->elements; i += 2) {
-    const redisReply *id = list->element[i], *rec = list->element[i + 1];
-    if (id->type != REDIS_REPLY_STRING || rec->type != REDIS_REPLY_STRING) continue;
-    if (id->len != SKY_PEER_ID_LEN || !sky_peer_id_valid(id->str, id->len) || strcmp(id->str, c->peer_id) == 0)
+  const cJSON *e;
+  cJSON_ArrayForEach(e, list) {
+    const cJSON *id = cJSON_GetArrayItem(e, 0), *ud = cJSON_GetArrayItem(e, 2), *seq = cJSON_GetArrayItem(e, 3);
+    if (!cJSON_IsString(id) || !cJSON_IsString(ud) || !cJSON_IsString(seq) ||
+        !sky_peer_id_valid(id->valuestring, strlen(id->valuestring)) || strcmp(id->valuestring, c->peer_id) == 0)
       continue;
-    char *end = NULL;
-    unsigned long long seq = strtoull(rec->str, &end, 10);
-    const char *bar = end && *end == '|' ? strchr(end + 1, '|') : NULL;
-    if (!bar || !bar[1]) continue; /* not a record of ours: skip it */
-    memcpy(ms[n].entry.peer_id, id->str, SKY_PEER_ID_LEN + 1);
-    ms[n].entry.user_data = (char *)(bar + 1);
-    ms[n].seq = seq;
+    snprintf((*out)[n].entry.peer_id, sizeof((*out)[n].entry.peer_id), "%s", id->valuestring);
+    (*out)[n].entry.user_data = ud->valuestring;
+    (*out)[n].seq = strtoull(seq->valuestring, NULL, 10);
+    remote_add(c->room, id->valuestring); /* local members are skipped */
     n++;
   }
-  qsort(ms, n, sizeof(*ms), by_seq);
-  *out = ms;
+  qsort(*out, n, sizeof(**out), by_seq);
   return n;
 }
 
-static void finish_join(sky_conn *c, const ticket *t, const redisReply *r) {
+/* The join script's admit message (on this instance's own channel, so in
+ * order with the room's other traffic: c hears exactly what was said in the
+ * room after its join). */
+static void admit(sky_server *s, const sky_bus_msg *m) {
+  cJSON *root = cJSON_ParseWithLength(m->payload, m->payload_len); /* owner: here */
+  const cJSON *serial = cJSON_GetObjectItemCaseSensitive(root, "serial");
+  uint64_t want = cJSON_IsString(serial) ? strtoull(serial->valuestring, NULL, 10) : 0;
+  sky_conn *c = NULL;
+  HASH_FIND_STR(s->peers, m->peer, c);
+  if (!c || c->serial != want || !c->joining || c->dead || strcmp(c->join_room, m->room) != 0) {
+    /* It went before it was in: take it out again, unless another socket of
+     * this instance holds the peer id by now (a resume). */
+    if (!c) send_leave(s, m->room, m->peer, SKY_LEAVE_DISCONNECTED, NULL);
+    cJSON_Delete(root);
+    return;
+  }
   sky_join_outcome o;
   memset(&o, 0, sizeof(o));
-  const char *verdict = r->type == REDIS_REPLY_ARRAY && r->elements >= 1 && r->element[0]->type == REDIS_REPLY_STRING
-                            ? r->element[0]->str
-                            : "";
-  if (strcmp(verdict, "locked") == 0) o.err = SKY_ERR_ROOM_LOCKED;
-  else if (strcmp(verdict, "full") == 0) o.err = SKY_ERR_ROOM_FULL;
-  else if (strcmp(verdict, "ok") != 0 || r->elements != 3) o.err = SKY_ERR_INTERNAL;
-  if (o.err == SKY_ERR_NONE && !c->room) o.err = sky_room_enter(c, t->room, false, false);
+  if (!c->room) o.err = sky_room_enter(c, m->room, false, false);
   if (o.err != SKY_ERR_NONE) {
-    if (strcmp(verdict, "ok") == 0) send_leave(t->s, t->room, t->peer, SKY_LEAVE_DISCONNECTED, NULL);
+    send_leave(s, m->room, m->peer, SKY_LEAVE_DISCONNECTED, NULL);
     sky_rooms_join_done(c, &o);
+    cJSON_Delete(root);
     return;
   }
   member *ms = NULL;
-  size_t n = read_members(c, r->element[2], &ms); /* owner: here */
-  for (size_t i = 0; i < n; i++) remote_add(c->room, ms[i].entry.peer_id); /* local members are skipped */
-  sky_peer_entry *peers = n ? calloc(n, sizeof(*peers)) : NULL; /* owner: here */
+  size_t n = read_members(c, cJSON_GetObjectItemCaseSensitive(root, "members"), &ms); /* owner: here */
+  sky_peer_entry *peers = n ? calloc(n, sizeof(*peers)) : NULL;                       /* owner: here */
   for (size_t i = 0; peers && i < n; i++) peers[i] = ms[i].entry;
-  o.locked = r->element[1]->type == REDIS_REPLY_INTEGER && r->element[1]->integer == 1;
+  o.locked = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "locked"));
   o.peers = peers;
   o.peer_count = peers ? n : 0;
   sky_rooms_join_done(c, &o);
   free(peers);
   free(ms);
+  cJSON_Delete(root);
 }
 
+/* The join script's answer: a refusal ends the join here; "ok" waits for the
+ * admit message on the bus. */
 static void join_reply(redisAsyncContext *ac, void *reply, void *priv) {
   (void)ac;
   ticket *t = priv;
@@ -333,19 +343,22 @@ static void join_reply(redisAsyncContext *ac, void *reply, void *priv) {
   check_reply(t->s, r);
   sky_conn *c = t->s->stopping ? NULL : ticket_conn(t);
   if (c && c->joining) {
-    if (r) finish_join(c, t, r);
-    else sky_rooms_memory.join(c, t->room, t->resume); /* Redis went away mid-join: decide here */
-  } else if (r && !t->s->stopping) {
-    /* It went before the answer came: take it out again, unless another
-     * socket of this instance holds the peer id by now (a resume). */
-    sky_conn *now = NULL;
-    HASH_FIND_STR(t->s->peers, t->peer, now);
-    if (!now) send_leave(t->s, t->room, t->peer, SKY_LEAVE_DISCONNECTED, NULL);
+    const char *verdict = r && r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
+                                  r->element[0]->type == REDIS_REPLY_STRING ? r->element[0]->str : "";
+    sky_join_outcome o;
+    memset(&o, 0, sizeof(o));
+    o.err = strcmp(verdict, "locked") == 0 ? SKY_ERR_ROOM_LOCKED
+            : strcmp(verdict, "full") == 0 ? SKY_ERR_ROOM_FULL
+            : strcmp(verdict, "ok") == 0   ? SKY_ERR_NONE
+                                           : SKY_ERR_INTERNAL;
+    if (!r) sky_rooms_memory.join(c, t->room, t->resume); /* Redis went away mid-join: decide here */
+    else if (o.err != SKY_ERR_NONE) sky_rooms_join_done(c, &o);
   }
   free(t);
 }
 
-/* Sends the join script for c (userData ud); fn may be NULL (a republish). */
+/* Sends the join script for c (userData ud); fn may be NULL (a republish:
+ * no admit message then). */
 static bool send_join(sky_conn *c, const char *room, bool resume, const char *ud, redisCallbackFn *fn, ticket *t) {
   sky_server *s = c->server;
   sky_msg pj;
@@ -358,8 +371,10 @@ static bool send_join(sky_conn *c, const char *room, bool resume, const char *ud
   if (!bus) return false;
   char cap[16];
   snprintf(cap, sizeof(cap), "%u", s->cfg->limits.max_peers_per_room);
-  const char *args[] = {c->peer_id, me(s), ud, cap, resume ? "1" : "0", room, bus};
-  bool sent = eval(s, sky_script_join, room, args, 7, len, fn, t);
+  char serial[24];
+  snprintf(serial, sizeof(serial), "%llu", fn ? (unsigned long long)c->serial : 0ull);
+  const char *args[] = {c->peer_id, me(s), ud, cap, resume ? "1" : "0", room, serial, bus};
+  bool sent = eval(s, sky_script_join, room, args, 8, len, fn, t);
   free(bus);
   return sent;
 }
@@ -490,6 +505,10 @@ static void on_bus_message(sky_server *s, const char *data, size_t len) {
   }
   sky_conn *subject = NULL;
   if (m.peer[0]) HASH_FIND_STR(s->peers, m.peer, subject);
+  if (m.kind == SKY_BUS_ADMIT) {
+    admit(s, &m);
+    return;
+  }
   if (m.kind == SKY_BUS_JOIN && subject) drop_stale(subject);
   if (m.kind == SKY_BUS_PEER) {
     sky_conn *t = NULL;
@@ -578,10 +597,18 @@ static void on_tick(sky_server *s) {
   eval(s, sky_script_reap, NULL, reap, 1, (size_t)-1, reap_reply, s);
 }
 
+/* Redis is gone: joins waiting for their admit message are decided here. */
+static void on_down(sky_server *s) {
+  sky_conn *c;
+  DL_FOREACH(s->conns, c) {
+    if (c->joining && !c->dead) sky_rooms_memory.join(c, c->join_room, c->join_resume);
+  }
+}
+
 bool sky_rooms_redis_start(sky_server *s) {
   char channel[sizeof("sky:bus:") + SKY_INSTANCE_ID_MAX];
   snprintf(channel, sizeof(channel), "sky:bus:%s", me(s));
-  s->bus = sky_bus_create(s, channel, on_bus_message, on_up, on_tick); /* owner: s, freed by sky_rooms_redis_stop */
+  s->bus = sky_bus_create(s, channel, on_bus_message, on_up, on_tick, on_down); /* owner: s, freed by sky_rooms_redis_stop */
   if (!s->bus) return false;
   s->rooms_ops = &sky_rooms_redis;
   return true;

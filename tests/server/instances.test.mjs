@@ -108,6 +108,22 @@ describe('two and three instances on one Redis', () => {
     await closeAll(a, b, c, other);
   });
 
+  test('joins at the same moment on two instances: each peer learns of the other, once', async () => {
+    const pairs = [];
+    for (let i = 0; i < 20; i++) pairs.push([await Client.hello(s1.wsUrl), await Client.hello(s2.wsUrl)]);
+    pairs.forEach(([x, y], i) => { x.send({ type: 'join', room: `race ${i}` }); y.send({ type: 'join', room: `race ${i}` }); });
+    for (const [x, y] of pairs) {
+      for (const [me, other] of [[x, y], [y, x]]) {
+        const joined = await me.next('joined');
+        await me.sync();
+        const told = joined.peers.filter((p) => p.peerId === other.peerId).length +
+          (await me.collect((m) => m.type === 'peer_joined' && m.peerId === other.peerId, 100)).length;
+        assert.equal(told, 1, `${joined.room}: ${me.peerId} told of ${other.peerId} ${told} times`);
+      }
+    }
+    await closeAll(...pairs.flat());
+  });
+
   test('lock and cap hold across instances', async () => {
     const a = await Client.joined(s1.wsUrl, 'locked room');
     const b = await Client.joined(s2.wsUrl, 'locked room');

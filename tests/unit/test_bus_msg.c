@@ -44,6 +44,7 @@ static void round_trip(void **state) {
 static void reaper_form(void **state) {
   (void)state;
   assert_true(decodes("SKY1 l\nlobby\n" A "\n\n{\"type\":\"peer_left\",\"peerId\":\"" A "\",\"reason\":\"disconnected\"}"));
+  assert_true(decodes("SKY1 a\nlobby\n" A "\n\n{\"type\":\"admit\",\"serial\":\"7\",\"locked\":false,\"members\":[]}"));
   /* and the snapshot script, with cjson's empty table as {} */
   assert_true(decodes("SKY1 s\nlobby\n\n\n{\"type\":\"snapshot\",\"members\":[[\"" A "\",\"i1\",\"{}\"]],\"gone\":{}}"));
   assert_true(decodes("SKY1 j\nlobby\n" A "\n\n{\"type\":\"peer_joined\",\"peerId\":\"" A "\",\"userData\":{}}"));
@@ -64,6 +65,7 @@ static void refusals(void **state) {
       "SKY1 p\nlobby\n" A "\n\n{\"type\":\"x\"}",            /* no target on a peer message */
       "SKY1 j\nlobby\n\n\n{\"type\":\"x\"}",                 /* a join about nobody */
       "SKY1 l\nlobby\n\n\n{\"type\":\"x\"}",                 /* a departure of nobody */
+      "SKY1 a\nlobby\n\n\n{\"type\":\"x\"}",                 /* an admission of nobody */
       "SKY1 s\nlobby\n" A "\n\n{\"type\":\"x\"}",            /* a snapshot about a peer */
       "SKY1 r\nlobby\n\n\n",                                 /* no payload */
       "SKY1 r\nlobby\n\n\n[1]",                              /* not an object */
