@@ -7,7 +7,6 @@
 
 #include <cJSON.h>
 #include <hiredis/hiredis.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,134 +14,11 @@
 
 #include "bus_msg.h"
 #include "redis_bus.h"
+#include "redis_eval.h"
 #include "redis_scripts.h"
 #include "room.h"
 
-#define ROOM_KEY_MAX (sizeof("sky:room:") + 2 * SKY_ROOM_MAX + sizeof(":inst"))
-#define PEERS_KEY_MAX (sizeof("sky:peers:") + SKY_INSTANCE_ID_MAX)
-#define MAX_ARGS 16
-
 static const char *me(const sky_server *s) { return s->cfg->redis.instance_id; }
-
-/* ---- running scripts --------------------------------------------------- */
-
-typedef struct room_keys {
-  char room[ROOM_KEY_MAX], inst[ROOM_KEY_MAX], lock[ROOM_KEY_MAX], seq[ROOM_KEY_MAX], peers[PEERS_KEY_MAX];
-} room_keys;
-
-static void make_room_keys(const sky_server *s, const char *room, room_keys *k) {
-  static const char digits[] = "0123456789abcdef";
-  char hex[2 * SKY_ROOM_MAX + 1];
-  size_t n = 0;
-  for (const unsigned char *p = (const unsigned char *)room; *p && n + 2 < sizeof(hex); p++) {
-    hex[n++] = digits[*p >> 4];
-    hex[n++] = digits[*p & 15];
-  }
-  hex[n] = '\0';
-  snprintf(k->room, sizeof(k->room), "sky:room:%s", hex);
-  snprintf(k->inst, sizeof(k->inst), "sky:room:%s:inst", hex);
-  snprintf(k->lock, sizeof(k->lock), "sky:room:%s:lock", hex);
-  snprintf(k->seq, sizeof(k->seq), "sky:room:%s:seq", hex);
-  snprintf(k->peers, sizeof(k->peers), "sky:peers:%s", me(s));
-}
-
-/* Scripts go to Redis once per connection (SCRIPT LOAD, the first commands
- * once it is up) and then run by their SHA-1, so a relay costs its message,
- * not a script's text. A Redis that lost them (SCRIPT FLUSH) answers NOSCRIPT:
- * they are loaded again, and what failed meanwhile failed. */
-typedef struct loaded_script {
-  const char *text;
-  char sha[2 * SHA_DIGEST_LENGTH + 1]; /* computed once, at the first use */
-} loaded_script;
-
-static loaded_script scripts[] = {
-    {sky_script_join, ""},   {sky_script_leave, ""}, {sky_script_update, ""},    {sky_script_fanout, ""},
-    {sky_script_lock, ""},   {sky_script_relay, ""}, {sky_script_heartbeat, ""}, {sky_script_reap, ""},
-    {sky_script_sync, ""},   {sky_script_snapshot, ""},
-};
-#define SCRIPT_COUNT (sizeof(scripts) / sizeof(scripts[0]))
-
-static const char *sha_of(const char *text) {
-  for (size_t i = 0; i < SCRIPT_COUNT; i++) {
-    loaded_script *sc = &scripts[i];
-    if (sc->text != text) continue;
-    if (!sc->sha[0]) {
-      unsigned char md[SHA_DIGEST_LENGTH];
-      SHA1((const unsigned char *)text, strlen(text), md);
-      for (size_t j = 0; j < sizeof(md); j++) snprintf(sc->sha + 2 * j, 3, "%02x", md[j]);
-    }
-    return sc->sha;
-  }
-  return NULL;
-}
-
-/* An error reply (logged at most once a second); NOSCRIPT loads the scripts again. */
-static void load_scripts(sky_server *s);
-static void check_reply(sky_server *s, const redisReply *r) {
-  static uint64_t last_ms;
-  if (!r || r->type != REDIS_REPLY_ERROR || s->stopping) return;
-  uint64_t now = sky_now_ms();
-  if (now - last_ms < 1000) return;
-  last_ms = now;
-  lwsl_err("redis: %s\n", r->str);
-  if (strncmp(r->str, "NOSCRIPT", 8) == 0) load_scripts(s);
-}
-
-/* The reply of a command nobody waits for: errors are still worth a line. */
-static void quiet_reply(redisAsyncContext *ac, void *reply, void *priv) {
-  (void)ac;
-  check_reply(priv, reply);
-}
-
-static void load_scripts(sky_server *s) {
-  for (size_t i = 0; i < SCRIPT_COUNT; i++) {
-    const char *argv[] = {"SCRIPT", "LOAD", scripts[i].text};
-    size_t lens[] = {6, 4, strlen(scripts[i].text)};
-    sky_bus_command(s->bus, quiet_reply, s, 3, argv, lens);
-  }
-}
-
-/* EVALSHA script with room's five keys (or none when room is NULL) and args
- * (NUL-terminated strings, but for the last one: arg_last_len bytes). False
- * when Redis is down: fn will not run. */
-static bool eval(sky_server *s, const char *script, const char *room, const char **args, int nargs,
-                 size_t last_len, redisCallbackFn *fn, void *priv) {
-  const char *small_argv[MAX_ARGS];
-  size_t small_lens[MAX_ARGS];
-  const char **argv = small_argv;
-  size_t *lens = small_lens;
-  if (8 + nargs > MAX_ARGS) { /* the long lists of forget_departed / take_snapshot */
-    argv = malloc((size_t)(8 + nargs) * sizeof(*argv)); /* owner: here */
-    lens = malloc((size_t)(8 + nargs) * sizeof(*lens)); /* owner: here */
-  }
-  bool sent = false;
-  int argc = 0;
-  room_keys k;
-  if (!argv || !lens) goto done;
-  argv[argc++] = "EVALSHA";
-  argv[argc++] = sha_of(script);
-  argv[argc++] = room ? "5" : "0";
-  if (room) {
-    make_room_keys(s, room, &k);
-    argv[argc++] = k.room;
-    argv[argc++] = k.inst;
-    argv[argc++] = k.lock;
-    argv[argc++] = k.seq;
-    argv[argc++] = k.peers;
-  }
-  for (int i = 0; i < nargs; i++) argv[argc++] = args[i];
-  for (int i = 0; i < argc; i++) lens[i] = strlen(argv[i]);
-  if (nargs > 0 && last_len != (size_t)-1) lens[argc - 1] = last_len;
-  if (!fn) { /* nobody waits for it, but its errors are logged */
-    fn = quiet_reply;
-    priv = s;
-  }
-  sent = sky_bus_command(s->bus, fn, priv, argc, argv, lens);
-done:
-  if (argv != small_argv) free(argv);
-  if (lens != small_lens) free(lens);
-  return sent;
-}
 
 /* The bus form of msg: kind, room, peer, target around its JSON. Heap (the
  * caller frees it), or NULL (logged). */
@@ -225,7 +101,7 @@ static void left_reply(redisAsyncContext *ac, void *reply, void *priv) {
   (void)ac;
   ticket *t = priv;
   redisReply *r = reply;
-  check_reply(t->s, r);
+  sky_redis_check_reply(t->s, r);
   /* 0: the peer belongs to another instance now (it resumed there): the
    * room keeps it. No reply (Redis went away): say it here at least. */
   if (!t->s->stopping && (!r || (r->type == REDIS_REPLY_INTEGER && r->integer == 1)))
@@ -245,7 +121,7 @@ static void send_leave(sky_server *s, const char *room, const char *peer_id, sky
   ticket *t = fn ? ticket_new(s, NULL, peer_id, room) : NULL;
   if (t) t->reason = reason;
   const char *args[] = {peer_id, me(s), bus};
-  bool sent = bus && (!fn || t) && eval(s, sky_script_leave, room, args, 3, len, fn, t);
+  bool sent = bus && (!fn || t) && sky_redis_eval(s, sky_script_leave, room, args, 3, len, fn, t);
   free(bus);
   if (sent) return;
   free(t);
@@ -340,7 +216,7 @@ static void join_reply(redisAsyncContext *ac, void *reply, void *priv) {
   (void)ac;
   ticket *t = priv;
   redisReply *r = reply;
-  check_reply(t->s, r);
+  sky_redis_check_reply(t->s, r);
   sky_conn *c = t->s->stopping ? NULL : ticket_conn(t);
   if (c && c->joining) {
     const char *verdict = r && r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
@@ -374,7 +250,7 @@ static bool send_join(sky_conn *c, const char *room, bool resume, const char *ud
   char serial[24];
   snprintf(serial, sizeof(serial), "%llu", fn ? (unsigned long long)c->serial : 0ull);
   const char *args[] = {c->peer_id, me(s), ud, cap, resume ? "1" : "0", room, serial, bus};
-  bool sent = eval(s, sky_script_join, room, args, 8, len, fn, t);
+  bool sent = sky_redis_eval(s, sky_script_join, room, args, 8, len, fn, t);
   free(bus);
   return sent;
 }
@@ -408,24 +284,24 @@ static void redis_fanout(sky_conn *c, const sky_msg *msg) {
   if (!bus) return;
   if (msg->type == SKY_MSG_PEER_UPDATED) { /* the record keeps the new userData for later joiners */
     const char *args[] = {c->peer_id, me(s), c->user_data, bus};
-    eval(s, sky_script_update, c->room->name, args, 4, len, NULL, NULL);
+    sky_redis_eval(s, sky_script_update, c->room->name, args, 4, len, NULL, NULL);
   } else {
     const char *args[] = {me(s), bus};
-    eval(s, sky_script_fanout, c->room->name, args, 2, len, NULL, NULL);
+    sky_redis_eval(s, sky_script_fanout, c->room->name, args, 2, len, NULL, NULL);
   }
   free(bus);
 }
 
 static void redis_lock(sky_conn *c, bool locked) {
   const char *args[] = {locked ? "1" : "0"};
-  eval(c->server, sky_script_lock, c->room->name, args, 1, (size_t)-1, NULL, NULL);
+  sky_redis_eval(c->server, sky_script_lock, c->room->name, args, 1, (size_t)-1, NULL, NULL);
 }
 
 static void relay_reply(redisAsyncContext *ac, void *reply, void *priv) {
   (void)ac;
   ticket *t = priv;
   redisReply *r = reply;
-  check_reply(t->s, r);
+  sky_redis_check_reply(t->s, r);
   sky_conn *c = t->s->stopping ? NULL : ticket_conn(t);
   if (c && !(r && r->type == REDIS_REPLY_INTEGER && r->integer == 1)) sky_rooms_no_such_peer(c, t->target, t->ref);
   free(t);
@@ -440,7 +316,7 @@ static void redis_relay(sky_conn *c, const char *to, const sky_msg *msg, const c
     snprintf(t->target, sizeof(t->target), "%s", to);
     snprintf(t->ref, sizeof(t->ref), "%s", ref);
     const char *args[] = {to, me(s), bus};
-    if (eval(s, sky_script_relay, c->room->name, args, 3, len, relay_reply, t)) t = NULL;
+    if (sky_redis_eval(s, sky_script_relay, c->room->name, args, 3, len, relay_reply, t)) t = NULL;
     else sky_rooms_no_such_peer(c, to, ref);
   } else {
     sky_rooms_no_such_peer(c, to, ref);
@@ -543,7 +419,7 @@ static void forget_departed(sky_server *s) {
       args[nargs++] = r->name;
     }
   }
-  eval(s, sky_script_sync, NULL, args, nargs, (size_t)-1, NULL, NULL);
+  sky_redis_eval(s, sky_script_sync, NULL, args, nargs, (size_t)-1, NULL, NULL);
   free(args);
 }
 
@@ -556,7 +432,7 @@ static void take_snapshot(sky_server *s, sky_room *r) {
   args[nargs++] = me(s);
   args[nargs++] = r->name;
   for (sky_remote_peer *p = r->remote; p; p = p->hh.next) args[nargs++] = p->peer_id;
-  eval(s, sky_script_snapshot, r->name, args, nargs, (size_t)-1, NULL, NULL);
+  sky_redis_eval(s, sky_script_snapshot, r->name, args, nargs, (size_t)-1, NULL, NULL);
   free(args);
 }
 
@@ -565,12 +441,12 @@ static void take_snapshot(sky_server *s, sky_room *r) {
  * goes out. Clients ignore a peer_joined for a peer they have, so telling the
  * others again is harmless. */
 static void on_up(sky_server *s) {
-  load_scripts(s);
+  sky_redis_load_scripts(s);
   forget_departed(s);
   char ttl[16];
   snprintf(ttl, sizeof(ttl), "%d", SKY_HEARTBEAT_TTL_MS);
   const char *hb[] = {me(s), ttl};
-  eval(s, sky_script_heartbeat, NULL, hb, 2, (size_t)-1, NULL, NULL);
+  sky_redis_eval(s, sky_script_heartbeat, NULL, hb, 2, (size_t)-1, NULL, NULL);
   for (sky_room *r = s->rooms; r; r = r->hh.next) {
     if (r->locked) redis_lock(r->members, true);
     for (sky_conn *c = r->members; c; c = c->room_hh.next) send_join(c, r->name, true, c->user_data, NULL, NULL);
@@ -584,7 +460,7 @@ static void reap_reply(redisAsyncContext *ac, void *reply, void *priv) {
   redisReply *r = reply;
   if (r && r->type == REDIS_REPLY_INTEGER && r->integer > 0 && s->cfg->verbose > 0)
     lwsl_user("redis: %lld peer(s) of a dead instance reported left\n", r->integer);
-  check_reply(s, r);
+  sky_redis_check_reply(s, r);
 }
 
 static void on_tick(sky_server *s) {
@@ -592,9 +468,9 @@ static void on_tick(sky_server *s) {
   snprintf(ttl, sizeof(ttl), "%d", SKY_HEARTBEAT_TTL_MS);
   snprintf(grace, sizeof(grace), "%llu", (unsigned long long)s->cfg->redis.grace_s * 1000u);
   const char *hb[] = {me(s), ttl};
-  eval(s, sky_script_heartbeat, NULL, hb, 2, (size_t)-1, NULL, NULL);
+  sky_redis_eval(s, sky_script_heartbeat, NULL, hb, 2, (size_t)-1, NULL, NULL);
   const char *reap[] = {grace};
-  eval(s, sky_script_reap, NULL, reap, 1, (size_t)-1, reap_reply, s);
+  sky_redis_eval(s, sky_script_reap, NULL, reap, 1, (size_t)-1, reap_reply, s);
 }
 
 /* Redis is gone: joins waiting for their admit message are decided here. */
