@@ -166,6 +166,22 @@ describe('two and three instances on one Redis', () => {
     }
     for (const m of members) await m.sync();
     for (const m of members) assert.deepEqual(await m.collect('message', 0), [], 'one message per room');
+    // names a pattern could match, newlines that would split a bus message, and
+    // targets that are not peer ids never get that far
+    const x = members[0];
+    for (const room of ['r*', 'r?', '[r]', 'r\nSKY1 r', 'L'.repeat(65)]) {
+      x.send({ type: 'leave' });
+      await x.next('left');
+      x.send({ type: 'join', room, ref: 'bad' });
+      const e = await x.next('error');
+      assert.ok(['bad_room_name', 'bad_message'].includes(e.code), `${JSON.stringify(room)}: ${e.code}`);
+      x.send({ type: 'join', room: names[0] });
+      await x.next('joined');
+    }
+    for (const to of ['*', `${members[1].peerId}\n`, 'sky:bus:inst-2']) {
+      x.send({ type: 'message', to, content: 'x', ref: 'bad-to' });
+      assert.equal((await x.next('error')).code, 'bad_message');
+    }
     await closeAll(...members);
   });
 
