@@ -21,6 +21,7 @@
   "local function drop(km, peer, inst)\n"                                                \
   "  redis.call('HDEL', km, peer)\n"                                                     \
   "  redis.call('SET', 'sky:gone:' .. peer, '1', 'PX', " GONE_MS ")\n"                   \
+  "  if redis.call('HGET', 'sky:where', peer) == inst then redis.call('HDEL', 'sky:where', peer) end\n" \
   "  count(km .. ':inst', inst, -1)\n"                                                   \
   "  if redis.call('HLEN', km) == 0 then\n"                                              \
   "    redis.call('DEL', km .. ':inst', km .. ':lock', km .. ':seq')\n"                  \
@@ -60,6 +61,12 @@ const char sky_script_join[] = PRELUDE
     /* before the counts change, so that a takeover also reaches the instance
      * that held the peer until now: its stale socket goes quietly */
     "fanout(KEYS[2], ARGV[2], ARGV[8])\n"
+    /* the instance that had the peer in another room: its socket there is stale */
+    "local prev = redis.call('HGET', 'sky:where', ARGV[1])\n"
+    "if prev and prev ~= ARGV[2] and redis.call('HEXISTS', KEYS[2], prev) == 0 then\n"
+    "  redis.call('PUBLISH', 'sky:bus:' .. prev, ARGV[8])\n"
+    "end\n"
+    "redis.call('HSET', 'sky:where', ARGV[1], ARGV[2])\n"
     "local seq\n"
     "if cur then\n"
     "  seq = seq_of(cur)\n"

@@ -10,6 +10,8 @@
  *   sky:room:R:lock     string, present while the room is locked
  *   sky:room:R:seq      counter behind SEQ
  *   sky:peers:INSTANCE  hash  peer id -> room name: what the reaper reports
+ *   sky:where           hash  peer id -> the instance it is in a room on (a resume
+ *                       elsewhere tells that instance its socket is stale)
  *   sky:hb:INSTANCE     string with a TTL (SKY_HEARTBEAT_TTL_MS), refreshed every second
  *   sky:instances       set of every instance that has sent a heartbeat
  *   sky:dead            hash  instance -> when (Redis clock, ms) its peers are reported left

@@ -329,11 +329,14 @@ const sky_rooms_ops sky_rooms_redis = {redis_join, redis_left, redis_fanout, red
 
 /* ---- the bus ------------------------------------------------------------- */
 
-/* Another instance holds this peer id now (its socket here died unnoticed
- * and it resumed there): drop ours without a word, its rooms keep the peer. */
-static void drop_stale(sky_conn *old) {
+/* Another instance holds this peer id now in `room` (its socket here died
+ * unnoticed and it resumed there): drop ours without a word to that room,
+ * which keeps the peer. Had ours moved on to another room since, that room is
+ * told it left, as on one server (resume_dispatch.h). */
+static void drop_stale(sky_conn *old, const char *room) {
   sky_server *s = old->server;
   if (s->cfg->verbose > 1) lwsl_user("peer %s: resumed on another instance, dropping the socket here\n", old->peer_id);
+  if (old->room && strcmp(old->room->name, room) != 0) sky_rooms_leave(old, SKY_LEAVE_DISCONNECTED);
   sky_room_remove(old);
   HASH_DELETE(hh, s->peers, old);
   old->authenticated = false; /* its destroy then tells nobody */
@@ -385,7 +388,7 @@ static void on_bus_message(sky_server *s, const char *data, size_t len) {
     admit(s, &m);
     return;
   }
-  if (m.kind == SKY_BUS_JOIN && subject) drop_stale(subject);
+  if (m.kind == SKY_BUS_JOIN && subject) drop_stale(subject, m.room);
   if (m.kind == SKY_BUS_PEER) {
     sky_conn *t = NULL;
     HASH_FIND_STR(s->peers, m.target, t);

@@ -23,6 +23,13 @@ async function instances(redis, n, extra = []) {
   return out;
 }
 
+// p, or a rejection after ms: a test never hangs on a socket that stays open.
+function within(p, ms, what) {
+  let t;
+  return Promise.race([p, new Promise((_, reject) => { t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms); })])
+    .finally(() => clearTimeout(t));
+}
+
 // A join c expects refused: [code, ref] of the error.
 async function refusal(c, room) {
   c.send({ type: 'join', room, ref: 'j' });
@@ -194,12 +201,31 @@ describe('two and three instances on one Redis', () => {
     assert.equal(a2.peerId, a.peerId);
     assert.equal(a2.welcome.resumed, true);
     assert.deepEqual((await a2.next('joined')).peers, [{ peerId: b.peerId, userData: { name: 'bob' } }]);
-    await a.closed; // s1 dropped its stale socket
+    await within(a.closed, 3000, 'the stale socket to be dropped');
     b.send({ type: 'message', to: a.peerId, content: 'found you' });
     assert.equal((await a2.next('message')).content, 'found you');
     await b.sync();
     assert.deepEqual((await b.collect(() => true, 300)).map((m) => m.type), ['peer_joined'], 'no peer_left, only the resume');
     await closeAll(a2, b);
+  });
+
+  test('an old token resumed elsewhere while its socket moved on to another room: that room hears it leave', async () => {
+    const c = await Client.joined(s2.wsUrl, 'first room');
+    const a = await Client.joined(s1.wsUrl, 'first room');
+    await a.nextToken(); const old = (await a.nextToken()).token; // the token naming 'first room'
+    const b = await Client.joined(s2.wsUrl, 'second room');
+    a.send({ type: 'leave' }); await a.next('left');
+    a.send({ type: 'join', room: 'second room' }); await a.next('joined');
+    await b.next('peer_joined');
+    assert.equal((await c.next('peer_joined')).peerId, a.peerId);
+    assert.equal((await c.next('peer_left')).peerId, a.peerId); // it left 'first room' for real
+
+    const a2 = await Client.hello(s3.wsUrl, { resume: old });
+    assert.equal((await a2.next('joined')).room, 'first room');
+    await within(a.closed, 3000, 'the old socket to be dropped');
+    assert.deepEqual(await b.next('peer_left'), { type: 'peer_left', peerId: a.peerId, reason: 'disconnected' });
+    assert.equal((await c.next('peer_joined')).peerId, a.peerId);
+    await closeAll(a2, b, c);
   });
 
   test('scripts flushed from Redis (SCRIPT FLUSH) are loaded again', async () => {
