@@ -96,7 +96,8 @@ void sky_conn_destroy(sky_conn *c) {
   free(c->origin);
   free(c->user_data);
   free(c->app_key);
-  free(c->join_user_data);
+  if (c->join) free(c->join->user_data);
+  free(c->join);
   free(c);
 }
 

@@ -45,12 +45,7 @@ struct sky_conn {
   /* SkylinkJS credentials bind a connection to one room: "" = any room */
   char bound_room[SKY_ROOM_MAX + 1];
   sky_room *room;  /* borrowed: the room this peer is in, or NULL */
-  /* a join under way (the backend may be asking Redis): rooms_backend.h */
-  bool joining;
-  bool join_resume;
-  char join_room[SKY_ROOM_MAX + 1];
-  char join_ref[SKY_REF_MAX + 1];
-  char *join_user_data; /* heap (owned) or NULL: applied when the join succeeds */
+  struct sky_join *join; /* heap (owned) while a join is under way, else NULL: rooms_backend.h */
   uint64_t serial; /* unique in this process: a late Redis reply finds its conn by (peer id, serial) */
   UT_hash_handle hh;      /* server->peers, keyed by peer_id */
   UT_hash_handle room_hh; /* room->members, keyed by peer_id */

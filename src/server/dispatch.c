@@ -140,9 +140,9 @@ void sky_refuse_join(sky_conn *c, const char *ref, const char *room, sky_error_c
 }
 
 static void on_join(sky_conn *c, sky_msg *m) {
-  if (c->room || c->joining) {
+  if (c->room || c->join) {
     sky_conn_send_error(c, SKY_ERR_ALREADY_IN_ROOM, m->ref, false, "already in room '%s': leave it first",
-                        c->room ? c->room->name : c->join_room);
+                        c->room ? c->room->name : c->join->room);
     return;
   }
   if (c->bound_room[0] && strcmp(m->u.join.room, c->bound_room) != 0) {

@@ -14,16 +14,21 @@
 static const sky_rooms_ops *ops_of(const sky_server *s) { return s->rooms_ops ? s->rooms_ops : &sky_rooms_memory; }
 
 void sky_rooms_join(sky_conn *c, const char *room, bool resume, const char *ref, char *user_data) {
-  c->joining = true;
-  c->join_resume = resume;
-  snprintf(c->join_room, sizeof(c->join_room), "%s", room);
-  snprintf(c->join_ref, sizeof(c->join_ref), "%s", ref);
-  free(c->join_user_data);
-  c->join_user_data = user_data; /* owner: c until the join ends */
-  ops_of(c->server)->join(c, room, resume);
+  sky_join *j = calloc(1, sizeof(*j)); /* owner: c->join until sky_rooms_join_done */
+  if (!j) {
+    free(user_data);
+    sky_conn_send_error(c, SKY_ERR_INTERNAL, ref, false, "out of memory");
+    return;
+  }
+  j->resume = resume;
+  snprintf(j->room, sizeof(j->room), "%s", room);
+  snprintf(j->ref, sizeof(j->ref), "%s", ref);
+  j->user_data = user_data;
+  c->join = j;
+  ops_of(c->server)->join(c, j->room, resume);
 }
 
-static void send_joined(sky_conn *c, const sky_join_outcome *o) {
+static void send_joined(sky_conn *c, const sky_join_outcome *o, const char *ref) {
   sky_msg j;
   memset(&j, 0, sizeof(j));
   j.type = SKY_MSG_JOINED;
@@ -33,26 +38,25 @@ static void send_joined(sky_conn *c, const sky_join_outcome *o) {
   /* borrowed from the backend: j is not passed to sky_msg_clear() */
   j.u.joined.peers = (sky_peer_entry *)o->peers;
   j.u.joined.peer_count = o->peer_count;
-  snprintf(j.ref, sizeof(j.ref), "%s", c->join_ref);
+  snprintf(j.ref, sizeof(j.ref), "%s", ref);
   sky_conn_send_msg(c, &j);
 }
 
 void sky_rooms_join_done(sky_conn *c, const sky_join_outcome *o) {
-  c->joining = false;
+  sky_join *j = c->join; /* owner: here now; the backend may have passed j->room in */
+  c->join = NULL;
   if (o->err != SKY_ERR_NONE) {
-    free(c->join_user_data);
-    c->join_user_data = NULL;
-    sky_refuse_join(c, c->join_ref, c->join_room, o->err);
-    if (c->join_resume) sky_resume_send_token(c); /* for no room */
+    sky_refuse_join(c, j->ref, j->room, o->err);
+    if (j->resume) sky_resume_send_token(c); /* for no room */
+    free(j->user_data);
+    free(j);
     return;
   }
   /* join's userData replaces what an earlier update stored; absent keeps it,
    * so setUserData-then-join works either way. */
-  if (c->join_user_data) {
-    sky_conn_set_user_data(c, c->join_user_data);
-    c->join_user_data = NULL;
-  }
-  send_joined(c, o);
+  if (j->user_data) sky_conn_set_user_data(c, j->user_data);
+  send_joined(c, o, j->ref);
+  free(j);
   sky_resume_send_token(c); /* the token now names the room */
   /* The local members; the backend told the others. After a resume this
    * reaches peers that never saw it go too: clients ignore a peer_joined for

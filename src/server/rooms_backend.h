@@ -28,10 +28,20 @@ typedef struct sky_join_outcome {
   size_t peer_count;
 } sky_join_outcome;
 
+/* A join under way (the backend may be asking Redis): owned by its conn
+ * (c->join) from sky_rooms_join() to sky_rooms_join_done(). Idle conns carry
+ * none, so it costs nothing per idle peer. */
+typedef struct sky_join {
+  bool resume;
+  char room[SKY_ROOM_MAX + 1];
+  char ref[SKY_REF_MAX + 1];
+  char *user_data; /* heap (owned) or NULL: applied when the join succeeds */
+} sky_join;
+
 typedef struct sky_rooms_ops {
   /* Puts c into room (resume: a locked room lets it in; c may already be in
    * it, taken over from its old socket), then calls sky_rooms_join_done()
-   * now or later. c->joining is set meanwhile. */
+   * now or later. c->join is set meanwhile. */
   void (*join)(sky_conn *c, const char *room, bool resume);
   /* peer_id has just left the local room `room` (already out of it): tells
    * the others with reason. */

@@ -181,7 +181,7 @@ static void admit(sky_server *s, const sky_bus_msg *m) {
   uint64_t want = cJSON_IsString(serial) ? strtoull(serial->valuestring, NULL, 10) : 0;
   sky_conn *c = NULL;
   HASH_FIND_STR(s->peers, m->peer, c);
-  if (!c || c->serial != want || !c->joining || c->dead || strcmp(c->join_room, m->room) != 0) {
+  if (!c || c->serial != want || !c->join || c->dead || strcmp(c->join->room, m->room) != 0) {
     /* It went before it was in: take it out again, unless another socket of
      * this instance holds the peer id by now (a resume). */
     if (!c) send_leave(s, m->room, m->peer, SKY_LEAVE_DISCONNECTED, NULL);
@@ -218,7 +218,7 @@ static void join_reply(redisAsyncContext *ac, void *reply, void *priv) {
   redisReply *r = reply;
   sky_redis_check_reply(t->s, r);
   sky_conn *c = t->s->stopping ? NULL : ticket_conn(t);
-  if (c && c->joining) {
+  if (c && c->join) {
     const char *verdict = r && r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
                                   r->element[0]->type == REDIS_REPLY_STRING ? r->element[0]->str : "";
     sky_join_outcome o;
@@ -268,7 +268,7 @@ static void redis_join(sky_conn *c, const char *room, bool resume) {
   }
   ticket *t = ticket_new(s, c, c->peer_id, room);
   if (t) t->resume = resume;
-  if (t && send_join(c, room, resume, c->join_user_data ? c->join_user_data : c->user_data, join_reply, t)) return;
+  if (t && send_join(c, room, resume, c->join->user_data ? c->join->user_data : c->user_data, join_reply, t)) return;
   free(t);
   sky_rooms_memory.join(c, room, resume);
 }
@@ -480,7 +480,7 @@ static void on_tick(sky_server *s) {
 static void on_down(sky_server *s) {
   sky_conn *c;
   DL_FOREACH(s->conns, c) {
-    if (c->joining && !c->dead) sky_rooms_memory.join(c, c->join_room, c->join_resume);
+    if (c->join && !c->dead) sky_rooms_memory.join(c, c->join->room, c->join->resume);
   }
 }
 
