@@ -95,6 +95,17 @@ static void remote_del(sky_room *r, const char *peer_id) {
   free(p);
 }
 
+/* A join decided here, without Redis (it is unreachable). The newcomer is
+ * told only of local members: the room forgets whom it knew elsewhere, so
+ * that once Redis is back the snapshot tells every local member (the
+ * newcomer too) of every remote one; the others ignore what they know. */
+static void local_join(sky_conn *c, const char *room, bool resume) {
+  sky_rooms_memory.join(c, room, resume);
+  if (!c->room) return;
+  sky_remote_peer *p, *tmp;
+  HASH_ITER(hh, c->room->remote, p, tmp) remote_del(c->room, p->peer_id);
+}
+
 /* ---- leave --------------------------------------------------------------- */
 
 static void left_reply(redisAsyncContext *ac, void *reply, void *priv) {
@@ -227,7 +238,7 @@ static void join_reply(redisAsyncContext *ac, void *reply, void *priv) {
             : strcmp(verdict, "full") == 0 ? SKY_ERR_ROOM_FULL
             : strcmp(verdict, "ok") == 0   ? SKY_ERR_NONE
                                            : SKY_ERR_INTERNAL;
-    if (!r) sky_rooms_memory.join(c, t->room, t->resume); /* Redis went away mid-join: decide here */
+    if (!r) local_join(c, t->room, t->resume); /* Redis went away mid-join: decide here */
     else if (o.err != SKY_ERR_NONE) sky_rooms_join_done(c, &o);
   }
   free(t);
@@ -258,7 +269,7 @@ static bool send_join(sky_conn *c, const char *room, bool resume, const char *ud
 static void redis_join(sky_conn *c, const char *room, bool resume) {
   sky_server *s = c->server;
   if (!sky_bus_up(s->bus)) {
-    sky_rooms_memory.join(c, room, resume); /* published when Redis is back */
+    local_join(c, room, resume); /* published when Redis is back */
     return;
   }
   if (!c->room && !sky_room_find(s, room) && s->room_count >= s->cfg->max_rooms) {
@@ -270,7 +281,7 @@ static void redis_join(sky_conn *c, const char *room, bool resume) {
   if (t) t->resume = resume;
   if (t && send_join(c, room, resume, c->join->user_data ? c->join->user_data : c->user_data, join_reply, t)) return;
   free(t);
-  sky_rooms_memory.join(c, room, resume);
+  local_join(c, room, resume);
 }
 
 /* ---- fan-out, lock, relay ------------------------------------------------ */
@@ -480,7 +491,7 @@ static void on_tick(sky_server *s) {
 static void on_down(sky_server *s) {
   sky_conn *c;
   DL_FOREACH(s->conns, c) {
-    if (c->join && !c->dead) sky_rooms_memory.join(c, c->join->room, c->join->resume);
+    if (c->join && !c->dead) local_join(c, c->join->room, c->join->resume);
   }
 }
 

@@ -163,6 +163,30 @@ describe('Redis stops answering (SIGSTOP), then comes back with its data', () =>
   });
 });
 
+describe('a join asked while Redis hangs', () => {
+  let redis, s1, s2;
+  before(async () => { [redis, s1, s2] = await cluster(['h1', 'h2'], ['--redis-grace', '20']); });
+  after(async () => { redis.thaw(); await dissolve(redis, s1, s2); });
+
+  test('is decided locally once the silence counts; afterwards both sides learn of each other', async () => {
+    const local = await Client.joined(s1.wsUrl, 'hang', { name: 'local' });
+    const far = await Client.joined(s2.wsUrl, 'hang', { name: 'far' });
+    await local.next('peer_joined');
+    const late = await Client.hello(s1.wsUrl);
+    redis.freeze();
+    late.send({ type: 'join', room: 'hang', userData: { name: 'late' }, ref: 'j' });
+    const j = await late.next('joined', 8000); // its script got no answer: decided here
+    assert.deepEqual(j.peers.map((p) => p.userData.name), ['local']);
+    assert.equal((await local.next('peer_joined')).peerId, late.peerId);
+
+    redis.thaw();
+    assert.equal((await far.next('peer_joined', 8000)).peerId, late.peerId); // written back to Redis
+    const met = await late.next('peer_joined', 5000); // the snapshot: far, whom it was not told of
+    assert.deepEqual(met, { type: 'peer_joined', peerId: far.peerId, userData: { name: 'far' } });
+    await closeAll(local, far, late);
+  });
+});
+
 describe('Redis unreachable at start', () => {
   test('a clear error, no exit, local service; shared once Redis is up', async () => {
     const port = await freePort();
