@@ -72,6 +72,13 @@ static sky_conn *ticket_conn(const ticket *t) {
   return c && c->serial == t->serial && !c->dead ? c : NULL;
 }
 
+/* A reply for t's conn: an error reply is logged; NULL while the server stops
+ * or when the conn is gone. */
+static sky_conn *reply_conn(const ticket *t, const redisReply *r) {
+  sky_redis_check_reply(t->s, r);
+  return t->s->stopping ? NULL : ticket_conn(t);
+}
+
 /* ---- who the local members know on other instances ------------------------ */
 
 static sky_remote_peer *remote_find(const sky_room *r, const char *peer_id) {
@@ -226,9 +233,8 @@ static void admit(sky_server *s, const sky_bus_msg *m) {
 static void join_reply(redisAsyncContext *ac, void *reply, void *priv) {
   (void)ac;
   ticket *t = priv;
-  redisReply *r = reply;
-  sky_redis_check_reply(t->s, r);
-  sky_conn *c = t->s->stopping ? NULL : ticket_conn(t);
+  const redisReply *r = reply;
+  sky_conn *c = reply_conn(t, r);
   if (c && c->join) {
     const char *verdict = r && r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
                                   r->element[0]->type == REDIS_REPLY_STRING ? r->element[0]->str : "";
@@ -311,9 +317,8 @@ static void redis_lock(sky_conn *c, bool locked) {
 static void relay_reply(redisAsyncContext *ac, void *reply, void *priv) {
   (void)ac;
   ticket *t = priv;
-  redisReply *r = reply;
-  sky_redis_check_reply(t->s, r);
-  sky_conn *c = t->s->stopping ? NULL : ticket_conn(t);
+  const redisReply *r = reply;
+  sky_conn *c = reply_conn(t, r);
   if (c && !(r && r->type == REDIS_REPLY_INTEGER && r->integer == 1)) sky_rooms_no_such_peer(c, t->target, t->ref);
   free(t);
 }
