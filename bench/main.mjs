@@ -27,6 +27,7 @@ const SECTIONS = [
   ['resilience', 'resilience.mjs', [], 150000, 32000],
   ['transferNdc', 'transfer-node.mjs', ['--stack', 'ndc'], 120000, 20000],
   ['transferWrtc', 'transfer-node.mjs', ['--stack', 'wrtc'], 120000, 0],
+  ['instances', 'instances.mjs', [], 180000, 30000],
 ];
 
 function runSection([name, script, extra, fullMs, quickMs]) {

@@ -240,6 +240,23 @@ export function writeReport(R) {
     out.push('skymesh: `sendBlobData(Buffer)` to `incomingData` (accepted at once: offer, accept, 64 KiB binary DATA frames, a 1 MiB window acknowledged every 256 KiB, the bytes written into one preallocated Buffer). ' +
       'Raw: the same bytes as 64 KiB binary frames on a plain RTCDataChannel of the same stack while `bufferedAmount` < 1 MiB, into one Buffer. MB/s of content from the first send to the last byte; SHA-256 checked after the clock stops.');
   } else out.push('not run');
+
+  // ---------- 8. several instances ----------
+  out.push('## 8. Several instances on one Redis (`--redis`)');
+  out.push('');
+  const inst = sec.instances;
+  if (inst?.ok && inst.runs) {
+    const c = inst.config;
+    const ms = (l) => (l ? `${fmt(l.p50, 2)} / ${fmt(l.p99, 2)} ms` : 'n/a');
+    out.push(table(['configuration', 'joins/s', 'relayed msgs/s', 'relay latency p50 / p99 at saturation', `p50 / p99 at ${c.pacedRate}/s`],
+      Object.entries(inst.runs).map(([name, r]) => [name === 'memory' ? '1 instance, no Redis' : `${r.instances} instance${r.instances > 1 ? 's' : ''} + Redis`,
+        fmt(r.joinsPerSec, 0), fmt(r.relayedPerSec, 0), ms(r.saturatedLatencyMs), ms(r.pacedLatencyMs)])));
+    out.push('');
+    out.push(`${c.peers} peers join rooms of ${c.roomSize} (${c.concurrency} in flight, round robin over the instances); ` +
+      `${c.pairs} relay pairs with the receiver on the next instance (with one instance, on the same one), ${c.window} in flight per pair. ` +
+      'With Redis every join is a Lua script in Redis, and a relay between instances is a script plus a pub/sub hop; ' +
+      'the generator, the instances and Redis share the machine\'s cores, so the figures say how the costs compare, not what separate machines would do.');
+  } else out.push(inst ? (inst.skipped || inst.error || 'failed') : 'not run');
   out.push('');
 
   const failed = Object.entries(sec).filter(([, v]) => !v.ok && !v.skipped);

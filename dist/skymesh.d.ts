@@ -78,9 +78,11 @@ export interface InitOptions {
   /**
    * The signaling server's base URL: `http://host:port/`, `https://host/`, or the
    * `ws://` / `wss://` forms; the socket is `<base>signaling`. Default: the page's
-   * own origin (required in node).
+   * own origin (required in node). A list names several servers that share rooms
+   * (`skymesh-server --redis`): the first is used first, and each reconnection
+   * moves on to the next one, round the list.
    */
-  roomServer?: string;
+  roomServer?: string | string[];
   /** STUN / TURN servers for every peer connection, merged with the server's own (TURN REST credentials). */
   iceServers?: Array<{ urls: string | string[]; username?: string; credential?: string }>;
   /** SkylinkJS: use TURN servers (default true). */

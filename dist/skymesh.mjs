@@ -155,7 +155,10 @@ throw new TypeError('init(): roomServer is required outside a web page');
 }
 server = location.origin + '/';
 }
-var url = this._url = skySignalingUrl(server);
+var urls = (Array.isArray(server) ? server : [server]).map(skySignalingUrl);
+if (!urls.length) throw new TypeError('init(): roomServer is an empty list');
+this._url = urls[0];
+var url = urls.join(' ');
 var ice = JSON.stringify(o.iceServers || []);
 var iceOptions = {};
 ['enableTURNServer', 'enableSTUNServer', 'forceTURN', 'TURNServerTransport', 'filterCandidatesType', 'iceServer']

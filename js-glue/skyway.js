@@ -163,7 +163,7 @@ P.once = function(event, fn) {
   return this.on(event, g);
 };
 
-// init(appKey | {appKey|apiKey, defaultRoom, roomServer, iceServers}, [callback(error, success)])
+// init(appKey | {appKey|apiKey, defaultRoom, roomServer (a URL or a list), iceServers}, [callback(error, success)])
 P.init = function(options, callback) {
   var o = typeof options == 'string' ? {appKey: options} : options || {};
   var key = o.appKey || o.apiKey;
@@ -175,7 +175,12 @@ P.init = function(options, callback) {
     }
     server = location.origin + '/';
   }
-  var url = this._url = skySignalingUrl(server);
+  // Several servers sharing rooms (skymesh-server --redis): C tries the next
+  // one after each lost socket. They travel as one space-separated string.
+  var urls = (Array.isArray(server) ? server : [server]).map(skySignalingUrl);
+  if (!urls.length) throw new TypeError('init(): roomServer is an empty list');
+  this._url = urls[0];
+  var url = urls.join(' ');
   var ice = JSON.stringify(o.iceServers || []);
   // SkylinkJS's ICE options: C applies them (ice_config.c).
   var iceOptions = {};

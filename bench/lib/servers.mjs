@@ -40,7 +40,8 @@ function stopper(proc) {
 
 // Options: maxConnections, rate, burst, maxRooms, maxPeers; port (default 0: a free
 // one; a fixed one to restart a server where its clients expect it) and secretFile
-// (--secret-file: servers sharing it resume each other's sessions). Resolves to
+// (--secret-file: servers sharing it resume each other's sessions), extraArgs (more
+// options as given, e.g. --redis). Resolves to
 // { kind, pid, port, wsUrl, httpUrl, stop }.
 export async function startSkymeshServer(opts = {}) {
   const bin = skymeshServerBinary();
@@ -53,6 +54,7 @@ export async function startSkymeshServer(opts = {}) {
   if (opts.maxRooms) args.push('--max-rooms', String(opts.maxRooms));
   if (opts.maxPeers) args.push('--max-peers', String(opts.maxPeers));
   if (opts.secretFile) args.push('--secret-file', opts.secretFile);
+  if (opts.extraArgs) args.push(...opts.extraArgs);
   const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const m = await waitForLine(proc, /listening on (http:\/\/[^\s]+)/, 'skymesh-server', 10000);
   const port = Number(new URL(m[1]).port);

@@ -96,7 +96,9 @@ typedef enum {
 
 typedef struct sky_session {
   sky_sig_state state;
-  char *url;             /* heap: the signaling URL of init */
+  char *url;             /* heap: the signaling URLs of init, each NUL-terminated, one after another */
+  unsigned url_count;    /* how many; 1 unless init named several servers */
+  unsigned url_index;    /* the one this attempt uses: the next one after each loss */
   char app_key[SKY_APP_KEY_MAX + 1];
   char token[SKY_TOKEN_MAX + 1]; /* latest resume token, "" = none */
   bool ever_welcomed;    /* a session exists: losses are retried, not fatal */

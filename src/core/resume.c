@@ -39,6 +39,13 @@ static uint32_t backoff_ms(sky_session *s) {
 }
 
 
+/* The URL this attempt uses: the url_index-th of the list. */
+static const char *current_url(const sky_session *s) {
+  const char *u = s->url;
+  for (unsigned i = 0; i < s->url_index; i++) u += strlen(u) + 1;
+  return u;
+}
+
 /* Queues hello (with the token and userData when resuming) and opens. now is
  * the caller's clock reading: every deadline of one tick uses the same one. */
 static bool open_socket(sky_client *c, uint64_t now) {
@@ -66,7 +73,7 @@ static bool open_socket(sky_client *c, uint64_t now) {
   s->state = SKY_SIG_OPENING;
   s->await_room = false;
   s->last_rx_ms = s->last_ping_ms = now;
-  if (c->ops.socket_open(c->user, s->url) != 0) {
+  if (c->ops.socket_open(c->user, current_url(s)) != 0) {
     sky__textq_clear(&c->outbox);
     return false;
   }
@@ -98,6 +105,14 @@ bool sky__session_start(sky_client *c, const char *url, const char *app_key) {
   if (!copy) return false;
   free(s->url);
   s->url = copy;
+  /* "URL URL ...": several servers sharing rooms (docs/api.md, roomServer);
+   * a lost or refused socket moves on to the next one. */
+  s->url_count = 1;
+  s->url_index = 0;
+  for (char *p = copy; (p = strchr(p, ' ')) != NULL; p++) {
+    *p = '\0';
+    s->url_count++;
+  }
   snprintf(s->app_key, sizeof s->app_key, "%s", app_key);
   s->token[0] = '\0';
   s->ever_welcomed = s->resuming = s->await_room = s->leave_wanted = false;
@@ -125,6 +140,7 @@ bool sky__session_online(const sky_client *c) {
 static void schedule_retry(sky_client *c) {
   sky_session *s = &c->session;
   s->attempt++;
+  if (s->url_count > 1) s->url_index = (s->url_index + 1) % s->url_count;
   s->state = SKY_SIG_WAITING;
   s->retry_at_ms = sky__now(c) + backoff_ms(s);
 }

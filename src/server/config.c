@@ -24,6 +24,7 @@ void sky_config_init(sky_config *cfg) {
   cfg->max_queue_frames = SKY_DEFAULT_MAX_QUEUE_FRAMES;
   cfg->rx_buffer_bytes = SKY_DEFAULT_RX_BUFFER;
   cfg->resume_ttl_s = SKY_DEFAULT_RESUME_TTL_S;
+  cfg->redis.grace_s = SKY_REDIS_DEFAULT_GRACE_S;
   sky_turn_init(&cfg->turn);
 }
 
@@ -86,13 +87,20 @@ void sky_config_usage(FILE *out, const char *argv0) {
           "                         URIs get TURN REST credentials signed with it\n"
           "  --turn-ttl SECS        lifetime of TURN credentials, %u to %u (default %u);\n"
           "                         renewed when half of it is gone\n"
+          "  --redis redis://HOST[:PORT][/DB]  share rooms with every instance using this\n"
+          "                         Redis (docs/server.md, \"Several instances\")\n"
+          "  --instance-id ID       this instance's name in Redis, [A-Za-z0-9_.-], up to %d\n"
+          "                         (default: host-pid-random)\n"
+          "  --redis-grace SECS     how long the peers of a dead instance have to resume\n"
+          "                         elsewhere before they are reported left, 1 to 3600\n"
+          "                         (default %u)\n"
           "  -v, --verbose          more logging (repeat for more)\n"
           "  -h, --help             this text\n",
           argv0, SKY_DEFAULT_HOST, SKY_DEFAULT_PORT, SKY_CRED_SECRET_MIN, d.max_frame_bytes, d.max_user_data_bytes,
           d.max_content_bytes, d.max_peers_per_room, SKY_DEFAULT_MAX_ROOMS, SKY_DEFAULT_MAX_CONNECTIONS,
           d.msgs_per_second, d.msgs_burst, d.ping_interval_ms, SKY_DEFAULT_HELLO_TIMEOUT_S,
           SKY_DEFAULT_RX_BUFFER, SKY_SECRET_MIN, SKY_DEFAULT_RESUME_TTL_S, SKY_TURN_URIS_MAX, SKY_TURN_TTL_MIN,
-          SKY_TURN_TTL_MAX, SKY_TURN_TTL_DEFAULT);
+          SKY_TURN_TTL_MAX, SKY_TURN_TTL_DEFAULT, SKY_INSTANCE_ID_MAX, SKY_REDIS_DEFAULT_GRACE_S);
 }
 
 static bool parse_u32(const char *name, const char *value, uint32_t min, uint32_t max, uint32_t *out) {
@@ -130,7 +138,14 @@ static const num_option num_options[] = {
     NUM_OPT("--rx-buffer", 128, 65536, rx_buffer_bytes),
     NUM_OPT("--resume-ttl", 10, 86400, resume_ttl_s),
     NUM_OPT("--turn-ttl", SKY_TURN_TTL_MIN, SKY_TURN_TTL_MAX, turn.ttl_s),
+    NUM_OPT("--redis-grace", 1, 3600, redis.grace_s),
 };
+
+/* ok, or false after printing err (an option parser's message). */
+static bool said(bool ok, const char *err) {
+  if (!ok) fprintf(stderr, "skymesh-server: %s\n", err);
+  return ok;
+}
 
 static bool apply_option(sky_config *cfg, const char *name, const char *value) {
   if (strcmp(name, "--host") == 0) {
@@ -149,15 +164,23 @@ static bool apply_option(sky_config *cfg, const char *name, const char *value) {
   if (strcmp(name, "--secret-file") == 0) { cfg->secret_file = value; return true; } /* read once parsed */
   if (strcmp(name, "--app-key") == 0) {
     char err[512];
-    if (sky_app_keys_add(&cfg->keys, value, err, sizeof(err))) return true;
-    fprintf(stderr, "skymesh-server: %s\n", err);
-    return false;
+    return said(sky_app_keys_add(&cfg->keys, value, err, sizeof(err)), err);
   }
   if (strcmp(name, "--turn-uri") == 0) {
     char err[512];
-    if (sky_turn_add_uri(&cfg->turn, value, err, sizeof(err))) return true;
-    fprintf(stderr, "skymesh-server: %s\n", err);
-    return false;
+    return said(sky_turn_add_uri(&cfg->turn, value, err, sizeof(err)), err);
+  }
+  if (strcmp(name, "--redis") == 0) {
+    char err[512];
+    return said(sky_redis_url_parse(&cfg->redis, value, err, sizeof(err)), err);
+  }
+  if (strcmp(name, "--instance-id") == 0) {
+    if (!sky_instance_id_valid(value)) {
+      fprintf(stderr, "skymesh-server: --instance-id wants 1 to %d of [A-Za-z0-9_.-]\n", SKY_INSTANCE_ID_MAX);
+      return false;
+    }
+    snprintf(cfg->redis.instance_id, sizeof(cfg->redis.instance_id), "%s", value);
+    return true;
   }
   if (strcmp(name, "--turn-secret-file") == 0) { cfg->turn_secret_file = value; return true; } /* read once parsed */
   if (strcmp(name, "--app-secret-file") == 0) { /* read once parsed: --app-key may come later */
@@ -182,6 +205,10 @@ static bool check_consistency(const sky_config *cfg) {
   if (l->max_user_data_bytes >= l->max_frame_bytes || l->max_content_bytes >= l->max_frame_bytes) {
     fprintf(stderr, "skymesh-server: --max-user-data and --max-content must be smaller than --max-frame (%u)\n",
             l->max_frame_bytes);
+    return false;
+  }
+  if (cfg->redis.instance_id[0] && !cfg->redis.enabled) {
+    fprintf(stderr, "skymesh-server: --instance-id needs --redis\n");
     return false;
   }
   return true;
@@ -294,6 +321,7 @@ sky_config_result sky_config_parse(sky_config *cfg, int argc, char **argv) {
   if (cfg->mint_key) return load_app_secrets(cfg, true) ? SKY_CONFIG_MINT : SKY_CONFIG_ERROR;
   if (!check_consistency(cfg) || !load_app_secrets(cfg, false) || !load_turn(cfg) || !load_secret(cfg))
     return SKY_CONFIG_ERROR;
+  if (cfg->redis.enabled && !cfg->redis.instance_id[0]) sky_instance_id_default(cfg->redis.instance_id);
   return SKY_CONFIG_OK;
 }
 

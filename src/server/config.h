@@ -8,6 +8,7 @@
 
 #include "app_keys.h"
 #include "protocol.h"
+#include "redis_config.h"
 #include "resume.h"
 #include "turn.h"
 
@@ -44,6 +45,7 @@ typedef struct sky_config {
   const char *secret_file;   /* argv, or NULL: a random secret */
   uint32_t resume_ttl_s;     /* lifetime of a resume token */
   sky_resume_secret secret;  /* signs resume tokens; loaded by sky_config_parse(), wiped by sky_config_free() */
+  sky_redis_config redis;    /* --redis, --instance-id, --redis-grace; disabled = rooms in memory */
   sky_turn turn;             /* --turn-uri, --turn-secret-file, --turn-ttl; the secret wiped by sky_config_free() */
   const char *turn_secret_file;   /* argv, or NULL */
   const char **app_secret_files;  /* heap array (owned) of argv strings "KEY=PATH", read once parsed */

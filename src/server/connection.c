@@ -9,7 +9,7 @@
 
 #include "dispatch.h"
 #include "resume_dispatch.h"
-#include "room.h"
+#include "rooms_backend.h"
 #include "turn_dispatch.h"
 
 /* A drained rx buffer bigger than this is released rather than kept, so
@@ -63,6 +63,7 @@ sky_conn *sky_conn_create(sky_server *s, struct lws *wsi) {
   memcpy(c->user_data, "{}", 3);
   c->server = s;
   c->wsi = wsi;
+  c->serial = ++s->conn_serial;
   c->tokens = s->cfg->limits.msgs_burst;
   c->bucket_ms = c->last_rx_ms = sky_now_ms();
   c->leave_reason = SKY_LEAVE_DISCONNECTED;
@@ -86,7 +87,7 @@ static void queue_clear(sky_conn *c) {
 
 void sky_conn_destroy(sky_conn *c) {
   sky_server *s = c->server;
-  if (c->room) sky_room_leave(c, c->leave_reason);
+  if (c->room) sky_rooms_leave(c, c->leave_reason);
   if (c->authenticated) HASH_DELETE(hh, s->peers, c);
   DL_DELETE(s->conns, c);
   s->conn_count--;
@@ -97,6 +98,8 @@ void sky_conn_destroy(sky_conn *c) {
   free(c->origin);
   free(c->user_data);
   free(c->app_key);
+  if (c->join) free(c->join->user_data);
+  free(c->join);
   free(c);
 }
 

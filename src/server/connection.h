@@ -45,6 +45,8 @@ struct sky_conn {
   /* SkylinkJS credentials bind a connection to one room: "" = any room */
   char bound_room[SKY_ROOM_MAX + 1];
   sky_room *room;  /* borrowed: the room this peer is in, or NULL */
+  struct sky_join *join; /* heap (owned) while a join is under way, else NULL: rooms_backend.h */
+  uint64_t serial; /* unique in this process: a late Redis reply finds its conn by (peer id, serial) */
   UT_hash_handle hh;      /* server->peers, keyed by peer_id */
   UT_hash_handle room_hh; /* room->members, keyed by peer_id */
 

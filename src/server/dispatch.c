@@ -12,6 +12,7 @@
 #include "peer_id.h"
 #include "resume_dispatch.h"
 #include "room.h"
+#include "rooms_backend.h"
 #include "turn_dispatch.h"
 
 static const sky_limits *limits_of(const sky_conn *c) { return &c->server->cfg->limits; }
@@ -138,48 +139,10 @@ void sky_refuse_join(sky_conn *c, const char *ref, const char *room, sky_error_c
   }
 }
 
-void sky_send_joined(sky_conn *c, const char *ref) {
-  sky_room *r = c->room;
-  sky_msg j;
-  memset(&j, 0, sizeof(j));
-  j.type = SKY_MSG_JOINED;
-  memcpy(j.u.joined.room, r->name, sizeof(j.u.joined.room));
-  memcpy(j.u.joined.peer_id, c->peer_id, sizeof(j.u.joined.peer_id));
-  j.u.joined.locked = r->locked;
-  /* owner: here, freed below; the user_data strings are borrowed from the
-   * members, so j is not passed to sky_msg_clear(). */
-  sky_peer_entry *peers = calloc(r->member_count, sizeof(*peers));
-  if (!peers && r->member_count > 1) {
-    sky_conn_send_error(c, SKY_ERR_INTERNAL, ref, false, "out of memory");
-    return;
-  }
-  size_t n = 0;
-  for (sky_conn *p = r->members; p; p = p->room_hh.next) {
-    if (p == c) continue;
-    memcpy(peers[n].peer_id, p->peer_id, sizeof(peers[n].peer_id));
-    peers[n].user_data = p->user_data;
-    n++;
-  }
-  j.u.joined.peers = peers;
-  j.u.joined.peer_count = n;
-  snprintf(j.ref, sizeof(j.ref), "%s", ref);
-  sky_conn_send_msg(c, &j);
-  free(peers);
-}
-
-void sky_announce_peer(sky_conn *c, sky_msg_type type) {
-  sky_msg announce;
-  memset(&announce, 0, sizeof(announce));
-  announce.type = type;
-  memcpy(announce.u.peer.peer_id, c->peer_id, sizeof(announce.u.peer.peer_id));
-  announce.u.peer.user_data = c->user_data; /* borrowed: announce is not cleared */
-  sky_room_broadcast_msg(c->room, c, &announce);
-}
-
 static void on_join(sky_conn *c, sky_msg *m) {
-  if (c->room) {
+  if (c->room || c->join) {
     sky_conn_send_error(c, SKY_ERR_ALREADY_IN_ROOM, m->ref, false, "already in room '%s': leave it first",
-                        c->room->name);
+                        c->room ? c->room->name : c->join->room);
     return;
   }
   if (c->bound_room[0] && strcmp(m->u.join.room, c->bound_room) != 0) {
@@ -187,20 +150,8 @@ static void on_join(sky_conn *c, sky_msg *m) {
                         "this connection's credentials are for room '%s' only", c->bound_room);
     return;
   }
-  sky_error_code err = sky_room_join(c, m->u.join.room);
-  if (err != SKY_ERR_NONE) {
-    sky_refuse_join(c, m->ref, m->u.join.room, err);
-    return;
-  }
-  /* join's userData replaces what an earlier update stored; absent keeps it,
-   * so setUserData-then-join works either way. */
-  if (m->u.join.user_data) {
-    sky_conn_set_user_data(c, m->u.join.user_data);
-    m->u.join.user_data = NULL; /* ownership moved to c */
-  }
-  sky_send_joined(c, m->ref);
-  sky_resume_send_token(c); /* the token now names the room */
-  sky_announce_peer(c, SKY_MSG_PEER_JOINED);
+  sky_rooms_join(c, m->u.join.room, false, m->ref, m->u.join.user_data);
+  m->u.join.user_data = NULL; /* ownership moved to the join */
 }
 
 static bool require_room(sky_conn *c, const sky_msg *m) {
@@ -216,7 +167,7 @@ static void on_leave(sky_conn *c, const sky_msg *m) {
   memset(&l, 0, sizeof(l));
   l.type = SKY_MSG_LEFT;
   memcpy(l.u.left.room, c->room->name, sizeof(l.u.left.room));
-  sky_room_leave(c, SKY_LEAVE_LEFT);
+  sky_rooms_leave(c, SKY_LEAVE_LEFT);
   send_reply(c, &l, m);
   sky_resume_send_token(c); /* the token names no room any more */
 }
@@ -225,53 +176,45 @@ static void on_update(sky_conn *c, sky_msg *m) {
   sky_conn_set_user_data(c, m->u.update.user_data);
   m->u.update.user_data = NULL; /* ownership moved to c */
   if (!c->room) return; /* kept for the next join; nobody to tell */
-  sky_announce_peer(c, SKY_MSG_PEER_UPDATED);
+  sky_rooms_announce(c, SKY_MSG_PEER_UPDATED);
 }
 
 static void on_lock(sky_conn *c, const sky_msg *m) {
   if (!require_room(c, m)) return;
-  c->room->locked = m->u.lock.locked;
   sky_msg rl;
   memset(&rl, 0, sizeof(rl));
   rl.type = SKY_MSG_ROOM_LOCK;
   rl.u.room_lock.locked = m->u.lock.locked;
   memcpy(rl.u.room_lock.peer_id, c->peer_id, sizeof(rl.u.room_lock.peer_id));
-  sky_room_broadcast_msg(c->room, c, &rl); /* the others, without the sender's ref */
+  sky_rooms_lock(c, &rl);                  /* the others, without the sender's ref */
   send_reply(c, &rl, m);                   /* the sender: its ack */
 }
 
 /* ---- relay ------------------------------------------------------------- */
-
-/* The member `to` names, or NULL after telling the sender. A peer of another
- * room gets the same answer as a peer that does not exist. */
-static sky_conn *relay_target(sky_conn *c, const sky_msg *m, const char *to) {
-  sky_conn *t = sky_room_member(c->room, to);
-  if (t && t != c) return t;
-  sky_conn_send_error(c, SKY_ERR_UNKNOWN_PEER, m->ref, false, "no peer '%.32s' in your room", to);
-  return NULL;
-}
 
 /* offer / answer / candidate: to one peer, stamped with the real sender. */
 static void on_signal(sky_conn *c, sky_msg *m) {
   if (!require_room(c, m)) return;
   char *to = m->type == SKY_MSG_CANDIDATE ? m->u.candidate.to : m->u.sdp.to;
   char *from = m->type == SKY_MSG_CANDIDATE ? m->u.candidate.from : m->u.sdp.from;
-  sky_conn *t = relay_target(c, m, to);
-  if (!t) return;
+  char target[SKY_PEER_ID_LEN + 1], ref[SKY_REF_MAX + 1];
+  memcpy(target, to, sizeof(target));
+  memcpy(ref, m->ref, sizeof(ref));
   memcpy(from, c->peer_id, SKY_PEER_ID_LEN + 1); /* never the client's claim */
   to[0] = '\0';
   m->ref[0] = '\0'; /* refs are between one client and the server */
-  sky_conn_send_msg(t, m);
+  sky_rooms_relay(c, target, m, ref);
 }
 
 static void on_message(sky_conn *c, sky_msg *m) {
   if (!require_room(c, m)) return;
-  sky_conn *t = NULL;
-  if (m->u.message.to[0] && !(t = relay_target(c, m, m->u.message.to))) return;
+  char ref[SKY_REF_MAX + 1];
+  memcpy(ref, m->ref, sizeof(ref));
   memcpy(m->u.message.from, c->peer_id, sizeof(m->u.message.from));
   m->ref[0] = '\0';
-  if (t) sky_conn_send_msg(t, m); /* keeps "to": the receiver sees it was private */
-  else sky_room_broadcast_msg(c->room, c, m);
+  /* keeps "to": the receiver sees it was private */
+  if (m->u.message.to[0]) sky_rooms_relay(c, m->u.message.to, m, ref);
+  else sky_rooms_broadcast(c, m);
 }
 
 static void on_ping(sky_conn *c, const sky_msg *m) {

@@ -10,11 +10,7 @@
 
 void sky_dispatch(sky_conn *c, const char *data, size_t len);
 
-/* Shared with resume_dispatch.c, which puts a resuming peer back into its room. */
-/* joined for c (now in its room): everyone else there, with their userData. */
-void sky_send_joined(sky_conn *c, const char *ref);
-/* Tells the rest of c's room about c and its userData (peer_joined / peer_updated). */
-void sky_announce_peer(sky_conn *c, sky_msg_type type);
+/* Shared with rooms_backend.c, which ends a join. */
 /* The error for a refused join of `room` (code from sky_room_join). */
 void sky_refuse_join(sky_conn *c, const char *ref, const char *room, sky_error_code code);
 

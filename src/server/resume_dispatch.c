@@ -6,8 +6,8 @@
 
 #include "dispatch.h"
 #include "room.h"
+#include "rooms_backend.h"
 
-#define RESUME_REF "resume" /* the ref of what a resume causes: joined, error */
 
 void sky_resume_send_token(sky_conn *c) {
   const sky_config *cfg = c->server->cfg;
@@ -34,7 +34,7 @@ static void take_over(sky_conn *c, sky_conn *old, const char *room) {
     sky_room_replace(old, c); /* the room sees nothing */
   } else if (old->room) {
     /* It joined another room since this token: it is not coming back there. */
-    sky_room_leave(old, SKY_LEAVE_DISCONNECTED);
+    sky_rooms_leave(old, SKY_LEAVE_DISCONNECTED);
   }
   char *fresh = c->user_data; /* the userData moves with the peer; old keeps c's "{}" */
   c->user_data = old->user_data;
@@ -73,17 +73,7 @@ void sky_resume_restore_room(sky_conn *c, const sky_resume_claim *claim) {
     sky_resume_send_token(c);
     return;
   }
-  if (!c->room) { /* not inherited from an old socket: enter it */
-    sky_error_code err = sky_room_rejoin(c, claim->room);
-    if (err != SKY_ERR_NONE) {
-      sky_refuse_join(c, RESUME_REF, claim->room, err);
-      sky_resume_send_token(c); /* for no room */
-      return;
-    }
-  }
-  sky_send_joined(c, RESUME_REF);
-  sky_resume_send_token(c);
-  /* Also to peers that never saw it go: clients ignore a peer_joined for a
-   * peer they have. */
-  sky_announce_peer(c, SKY_MSG_PEER_JOINED);
+  /* c may already be in it, inherited from its old socket: the backend
+   * then only confirms the room and lists it. */
+  sky_rooms_join(c, claim->room, true, SKY_RESUME_REF, NULL);
 }

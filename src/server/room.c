@@ -18,16 +18,26 @@ static void room_free(sky_server *s, sky_room *r) {
   HASH_DEL(s->rooms, r);
   s->room_count--;
   HASH_CLEAR(room_hh, r->members); /* members are borrowed: just unlink */
+  sky_remote_peer *p, *tmp;
+  HASH_ITER(hh, r->remote, p, tmp) {
+    HASH_DEL(r->remote, p);
+    free(p);
+  }
   free(r);
 }
 
-static sky_error_code room_enter(sky_conn *c, const char *name, bool ignore_lock) {
-  sky_server *s = c->server;
+sky_room *sky_room_find(sky_server *s, const char *name) {
   sky_room *r = NULL;
   HASH_FIND_STR(s->rooms, name, r);
+  return r;
+}
+
+sky_error_code sky_room_enter(sky_conn *c, const char *name, bool check_lock, bool check_cap) {
+  sky_server *s = c->server;
+  sky_room *r = sky_room_find(s, name);
   if (r) {
-    if (r->locked && !ignore_lock) return SKY_ERR_ROOM_LOCKED;
-    if (r->member_count >= s->cfg->limits.max_peers_per_room) return SKY_ERR_ROOM_FULL;
+    if (r->locked && check_lock) return SKY_ERR_ROOM_LOCKED;
+    if (r->member_count >= s->cfg->limits.max_peers_per_room && check_cap) return SKY_ERR_ROOM_FULL;
   } else {
     if (s->room_count >= s->cfg->max_rooms) return SKY_ERR_TOO_MANY_ROOMS;
     r = room_create(s, name);
@@ -39,10 +49,6 @@ static sky_error_code room_enter(sky_conn *c, const char *name, bool ignore_lock
   return SKY_ERR_NONE;
 }
 
-sky_error_code sky_room_join(sky_conn *c, const char *name) { return room_enter(c, name, false); }
-
-sky_error_code sky_room_rejoin(sky_conn *c, const char *name) { return room_enter(c, name, true); }
-
 void sky_room_replace(sky_conn *from, sky_conn *to) {
   sky_room *r = from->room;
   HASH_DELETE(room_hh, r->members, from);
@@ -51,22 +57,22 @@ void sky_room_replace(sky_conn *from, sky_conn *to) {
   to->room = r; /* member_count unchanged */
 }
 
-void sky_room_leave(sky_conn *c, sky_leave_reason reason) {
+void sky_room_remove(sky_conn *c) {
   sky_room *r = c->room;
   if (!r) return;
-  sky_server *s = c->server;
   HASH_DELETE(room_hh, r->members, c);
   r->member_count--;
   c->room = NULL;
-  if (r->member_count == 0) {
-    room_free(s, r);
-    return;
-  }
-  if (s->stopping) return;
+  if (r->member_count == 0) room_free(c->server, r);
+}
+
+void sky_room_tell_left(sky_server *s, const char *room, const char *peer_id, sky_leave_reason reason) {
+  sky_room *r = sky_room_find(s, room);
+  if (!r) return;
   sky_msg m;
   memset(&m, 0, sizeof(m));
   m.type = SKY_MSG_PEER_LEFT;
-  memcpy(m.u.peer_left.peer_id, c->peer_id, sizeof(m.u.peer_left.peer_id));
+  snprintf(m.u.peer_left.peer_id, sizeof(m.u.peer_left.peer_id), "%s", peer_id);
   m.u.peer_left.reason = reason;
   sky_room_broadcast_msg(r, NULL, &m);
 }

@@ -10,6 +10,8 @@
 #include "connection.h"
 #include "http.h"
 #include "room.h"
+#include "redis_bus.h"
+#include "rooms_redis.h"
 #include "ws.h"
 
 #define TICK_MS 100
@@ -76,6 +78,16 @@ static const char *listen_iface(const char *host) {
  * join storm at 10,000 sockets before it was switched off. */
 static const lws_retry_bo_t no_lws_validity = {.secs_since_valid_ping = 0, .secs_since_valid_hangup = 0};
 
+/* The signaling protocol, then the raw one the Redis sockets are adopted
+ * with (only used with --redis; harmless otherwise). */
+static const struct lws_protocols *all_protocols(const sky_config *cfg) {
+  static struct lws_protocols list[3];
+  list[0] = sky_ws_protocols(cfg)[0];
+  list[1] = sky_bus_protocol;
+  memset(&list[2], 0, sizeof(list[2]));
+  return list;
+}
+
 bool sky_server_init(sky_server *s, const sky_config *cfg) {
   memset(s, 0, sizeof(*s));
   s->cfg = cfg;
@@ -103,7 +115,7 @@ bool sky_server_init(sky_server *s, const sky_config *cfg) {
   vinfo.vhost_name = "skymesh";
   vinfo.port = cfg->port;
   vinfo.iface = listen_iface(cfg->host);
-  vinfo.protocols = sky_ws_protocols(cfg);
+  vinfo.protocols = all_protocols(cfg);
   vinfo.mounts = sky_http_mounts(cfg);
   vinfo.keepalive_timeout = 5;       /* idle HTTP keep-alive connections */
   vinfo.timeout_secs_ah_idle = 10;   /* a client holding headers without sending */
@@ -111,6 +123,12 @@ bool sky_server_init(sky_server *s, const sky_config *cfg) {
   s->vhost = lws_create_vhost(s->ctx, &vinfo);
   if (!s->vhost) {
     fprintf(stderr, "skymesh-server: cannot listen on %s port %d\n", cfg->host, cfg->port);
+    lws_context_destroy(s->ctx);
+    s->ctx = NULL;
+    return false;
+  }
+  if (cfg->redis.enabled && !sky_rooms_redis_start(s)) {
+    fprintf(stderr, "skymesh-server: out of memory\n");
     lws_context_destroy(s->ctx);
     s->ctx = NULL;
     return false;
@@ -137,6 +155,7 @@ void sky_server_destroy(sky_server *s) {
   s->stopping = true; /* CLOSED callbacks from the teardown tell no one */
   if (s->ctx) {
     lws_sul_cancel(&s->tick);
+    if (s->bus) sky_rooms_redis_stop(s); /* pending replies are dropped: nobody is told anything now */
     lws_context_destroy(s->ctx); /* closes every socket: each conn is destroyed */
     s->ctx = NULL;
   }

@@ -14,6 +14,8 @@
 
 typedef struct sky_conn sky_conn;
 typedef struct sky_room sky_room;
+typedef struct sky_rooms_ops sky_rooms_ops;
+typedef struct sky_bus sky_bus;
 
 /* Most bytes one writable turn sends in a single write. */
 #define SKY_BATCH_BYTES 65536
@@ -27,6 +29,9 @@ typedef struct sky_server {
   sky_conn *peers;           /* uthash (hh) of authenticated conns by peer id; borrowed */
   sky_room *rooms;           /* uthash of rooms by name; each owned here */
   uint32_t room_count;
+  const sky_rooms_ops *rooms_ops; /* static; NULL = in memory (rooms_backend.h) */
+  sky_bus *bus;              /* owned with --redis (rooms_redis.c), else NULL */
+  uint64_t conn_serial;      /* the last sky_conn.serial handed out */
   bool stopping;             /* shutdown started: no new work, no peer_left fan-out */
   bool done;                 /* leave the service loop */
   uint64_t stop_deadline_ms; /* give the byes this long to reach clients */

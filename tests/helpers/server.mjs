@@ -20,8 +20,11 @@ export function serverBinary() {
 // listen address; spawnPrefix: a command the server runs under, such as
 // ['ip', 'netns', 'exec', ns] to start it inside a network namespace.
 export async function startServer(extraArgs = [], { timeoutMs = 10000, host = '127.0.0.1', spawnPrefix = [] } = {}) {
+  // SKYMESH_TEST_REDIS=redis://HOST:PORT runs every server of a suite on the
+  // Redis rooms backend (each its own instance), unless a test names one itself.
+  const redis = process.env.SKYMESH_TEST_REDIS && !extraArgs.includes('--redis') ? ['--redis', process.env.SKYMESH_TEST_REDIS] : [];
   const args = ['--host', host, '--port', '0',
-    '--web', path.join(ROOT, 'web'), '--dist', path.join(ROOT, 'dist'), ...extraArgs];
+    '--web', path.join(ROOT, 'web'), '--dist', path.join(ROOT, 'dist'), ...redis, ...extraArgs];
   const cmd = [...spawnPrefix, serverBinary(), ...args];
   const proc = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

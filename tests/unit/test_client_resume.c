@@ -301,6 +301,31 @@ static void test_moving_clock_keeps_new_socket(void **state) {
   }
 }
 
+/* Several servers sharing rooms: the first socket goes to the first URL, each
+ * loss (or failed attempt) moves on to the next, round the list, and the
+ * resume there keeps the id. */
+static void test_server_list_rotates(void **state) {
+  fake *f = *state;
+  sky_client *c = f->client;
+  assert_int_equal(sky_client_init(c, "ws://a:1/signaling ws://b:2/signaling ws://c:3/signaling", "app", NULL), SKY_OK);
+  EXPECT(f, "socket_open ws://a:1/signaling", NULL);
+  sky_client_on_socket_open(c);
+  feed_welcome(c);
+  feed_token(c, "tok-1");
+  const char *order[] = {"socket_open ws://b:2/signaling", "socket_open ws://c:3/signaling",
+                         "socket_open ws://a:1/signaling", "socket_open ws://b:2/signaling"};
+  for (int i = 0; i < 4; i++) {
+    clear_lines(f);
+    sky_client_on_socket_close(c, 1006, ""); /* lost, or this attempt failed */
+    ms_until(f, "socket_open");
+    EXPECT(f, order[i], NULL);
+  }
+  sky_client_on_socket_open(c);
+  feed_welcome_as(c, SELF, true);
+  EXPECT(f, "emit signalingState", "resumed");
+  assert_string_equal(sky_client_peer_id(c), SELF);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_clock, teardown)
@@ -318,6 +343,7 @@ int main(void) {
     T(test_room_full_on_resume),
     T(test_close_stops_reconnecting),
     T(test_moving_clock_keeps_new_socket),
+    T(test_server_list_rotates),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
