@@ -103,8 +103,7 @@ throw skyError(codes[rc] || 'error', 'skymesh: ' + this._m.UTF8ToString(this._m.
 };
 P._dispatch = function(name, args) {
 if (this._xferDispatch && this._xferDispatch(name, args)) return; // js-glue/transfer.js
-var m = this._m;
-args.forEach(function(a, i) { if (a && a.$stream != null) args[i] = m.skyStream(a.$stream); });
+if (this._mediaArgs) this._mediaArgs(args); // js-glue/media.js
 var msg = name == 'incomingMessage' && args[0];
 if (msg && msg.isBinary && msg.content && msg.content.$binary != null) {
 msg.content = this._m.skyTakeBinary(msg.content.$binary) || new ArrayBuffer(0);
@@ -327,6 +326,11 @@ var self = this;
 self._inited = false;
 self._later(function() { self._m._sky_close(); });
 };
+(function(P) {
+P._mediaArgs = function(args) {
+var m = this._m;
+args.forEach(function(a, i) { if (a && a.$stream != null) args[i] = m.skyStream(a.$stream); });
+};
 function skyConstraints(o) {
 function kind(x) {
 if (!x || typeof x != 'object') return !!x;
@@ -427,6 +431,7 @@ return element;
 }
 Skyway.attachMediaStream = attachMediaStream;
 if (typeof window != 'undefined' && !window.attachMediaStream) window.attachMediaStream = attachMediaStream;
+})(Skyway.prototype);
 (function(P) {
 P.DATA_TRANSFER_STATE = Skyway.DATA_TRANSFER_STATE = {
 UPLOAD_REQUEST: 'request', USER_UPLOAD_REQUEST: 'userRequest', UPLOAD_STARTED: 'uploadStarted',
