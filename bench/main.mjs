@@ -26,6 +26,7 @@ const SECTIONS = [
   ['resilience', 'resilience.mjs', [], 150000, 32000],
   ['transferNdc', 'transfer-node.mjs', ['--stack', 'ndc'], 120000, 20000],
   ['transferWrtc', 'transfer-node.mjs', ['--stack', 'wrtc'], 120000, 0],
+  ['media', 'media-chromium.mjs', [], 240000, 25000],
 ];
 
 function runSection([name, script, extra, fullMs, quickMs]) {

@@ -2,6 +2,7 @@
 // table per measurement. Every figure is "median (min–max)" over the repetitions;
 // ratios are computed repetition by repetition (skymesh / other) and then summarised.
 import { fmt, fmtSummary } from './lib/stats.mjs';
+import { mediaReport, featureCostReport } from './report-media.mjs';
 
 const KB = (b) => (b === null || b === undefined ? 'n/a' : `${(b / 1024).toFixed(1)} KiB`);
 const S = (s, d = 2, u = '') => fmtSummary(s, d, u);
@@ -85,6 +86,7 @@ export function writeReport(R) {
       out.push('');
       out.push('skymesh by file: ' + sk[0].files.map((f) => `\`${f.file}\` ${KB(f.raw)} raw / ${KB(f.gzip)} gzip / ${KB(f.brotli)} brotli`).join('; ') + '.');
     }
+    out.push(...featureCostReport(w.featureCost, w.skymesh, table));
     for (const n of w.notes || []) out.push(`\nNote: ${n}`);
   } else out.push('not run');
   out.push('');
@@ -234,6 +236,8 @@ export function writeReport(R) {
       'Raw: the same bytes as 64 KiB binary frames on a plain RTCDataChannel of the same stack while `bufferedAmount` < 1 MiB, into one Buffer. MB/s of content from the first send to the last byte; SHA-256 checked after the clock stops.');
   } else out.push('not run');
   out.push('');
+
+  out.push(...mediaReport(sec.media, table));
 
   const failed = Object.entries(sec).filter(([, v]) => !v.ok && !v.skipped);
   if (failed.length) {
