@@ -373,6 +373,35 @@ static void test_mute_reaches_peer_info(void **state) {
   free(info);
 }
 
+/* peerInfo.settings.video as SkylinkJS has it: resolution {width, height}
+ * and frameRate of what the video track delivers, ours from the stack, a
+ * peer's from its media frame; a frame without them leaves them out. */
+static void test_video_settings_reach_peer_info(void **state) {
+  fake *f = *state;
+  f->video[0] = 640, f->video[1] = 480, f->video[2] = 30;
+  in_room(f, 0, NULL);
+  sky_client *c = f->client;
+  int pc = connected_answering(f, PEER_B);
+  sky_client_media_publish(c, CAM, "cam-1", SKY_MEDIA_VIDEO);
+  EXPECT(f, "dc_send 1 {\"t\":\"media\"", "\"width\":640,\"height\":480,\"frameRate\":30");
+  char *self = sky_client_peer_info(c, NULL);
+  assert_non_null(strstr(self, "\"video\":{\"screenshare\":false,\"resolution\":{\"width\":640,\"height\":480},\"frameRate\":30}"));
+  free(self);
+  clear_lines(f);
+  media_frame(c, pc, "{\"id\":\"r1\",\"audio\":true,\"video\":true,\"screen\":false,\"width\":320,\"height\":180,\"frameRate\":15}",
+              false, false);
+  EXPECT(f, "emit peerUpdated", "\"video\":{\"screenshare\":false,\"resolution\":{\"width\":320,\"height\":180},\"frameRate\":15}");
+  clear_lines(f);
+  media_frame(c, pc, "{\"id\":\"r1\",\"audio\":true,\"video\":true,\"screen\":false,\"width\":1280,\"height\":720,\"frameRate\":15}",
+              false, false);
+  EXPECT(f, "emit peerUpdated", "\"resolution\":{\"width\":1280,\"height\":720}"); /* a change alone is news */
+  clear_lines(f);
+  media_frame(c, pc, "{\"id\":\"r1\",\"audio\":true,\"video\":true,\"screen\":false,\"width\":-3,\"height\":\"x\"}", false, false);
+  char *peer = sky_client_peer_info(c, PEER_B);
+  assert_non_null(strstr(peer, "\"video\":{\"screenshare\":false}"));
+  free(peer);
+}
+
 static void test_stop_stream_detaches_and_stops(void **state) {
   fake *f = *state;
   in_room(f, 0, NULL);
@@ -466,6 +495,7 @@ int main(void) {
     U(test_remote_stream_announced_once_in_either_order),
     U(test_remote_stream_ends_once),
     U(test_mute_reaches_peer_info),
+    U(test_video_settings_reach_peer_info),
     U(test_stop_stream_detaches_and_stops),
     U(test_fresh_connection_carries_the_streams_again),
     U(test_leave_keeps_what_it_was_asked_to),
