@@ -28,6 +28,7 @@ const SECTIONS = [
   ['transferNdc', 'transfer-node.mjs', ['--stack', 'ndc'], 120000, 20000],
   ['transferWrtc', 'transfer-node.mjs', ['--stack', 'wrtc'], 120000, 0],
   ['instances', 'instances.mjs', [], 180000, 30000],
+  ['media', 'media-chromium.mjs', [], 240000, 25000],
 ];
 
 function runSection([name, script, extra, fullMs, quickMs]) {

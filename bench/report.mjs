@@ -6,6 +6,7 @@ import { scaleMarkdown, scaleSvg } from './report-scale.mjs';
 
 export const SCALE_SVG = 'scale.svg';
 export { scaleSvg };
+import { mediaReport, featureCostReport } from './report-media.mjs';
 
 const KB = (b) => (b === null || b === undefined ? 'n/a' : `${(b / 1024).toFixed(1)} KiB`);
 const S = (s, d = 2, u = '') => fmtSummary(s, d, u);
@@ -90,6 +91,7 @@ export function writeReport(R) {
       out.push('');
       out.push('skymesh by file: ' + sk[0].files.map((f) => `\`${f.file}\` ${KB(f.raw)} raw / ${KB(f.gzip)} gzip / ${KB(f.brotli)} brotli`).join('; ') + '.');
     }
+    out.push(...featureCostReport(w.featureCost, w.skymesh, table));
     for (const n of w.notes || []) out.push(`\nNote: ${n}`);
   } else out.push('not run');
   out.push('');
@@ -258,6 +260,8 @@ export function writeReport(R) {
       'the generator, the instances and Redis share the machine\'s cores, so the figures say how the costs compare, not what separate machines would do.');
   } else out.push(inst ? (inst.skipped || inst.error || 'failed') : 'not run');
   out.push('');
+
+  out.push(...mediaReport(sec.media, table));
 
   const failed = Object.entries(sec).filter(([, v]) => !v.ok && !v.skipped);
   if (failed.length) {

@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { ROOT, emit, log } from './lib/util.mjs';
+import { ROOT, emit, log, parseArgs } from './lib/util.mjs';
+import { featureCost } from './lib/feature-cost.mjs';
 
 const TARGET_GZIP = 16 * 1024;
 
@@ -73,6 +74,10 @@ if (skys.length) {
   for (const o of result.libraries.filter((l) => !l.skymesh)) {
     result.ratios[o.name] = { raw: best.total.raw / o.total.raw, gzip: best.total.gzip / o.total.gzip, brotli: best.total.brotli / o.total.brotli };
   }
+}
+// What media and transfers weigh inside skymesh (a relink: not in --quick).
+if (!parseArgs().quick) {
+  try { result.featureCost = featureCost(); } catch (e) { result.featureCost = { error: String(e.message || e).slice(0, 300) }; }
 }
 for (const l of result.libraries) log(`${l.name}: raw ${l.total.raw} gzip ${l.total.gzip} brotli ${l.total.brotli}`);
 emit(result);

@@ -127,6 +127,9 @@ typedef struct sky_client_ops {
   void (*pc_remove_stream)(void *user, int pc, int stream);
   void (*stream_enable)(void *user, int stream, bool audio, bool video);
   void (*stream_stop)(void *user, int stream);
+  /* What local stream `stream`'s video track delivers (its settings): width,
+   * height, frame rate; 0 where not known. May be NULL: not known. */
+  void (*stream_video)(void *user, int stream, int *width, int *height, int *frame_rate);
 } sky_client_ops;
 
 /* Bytes queued on a data channel above which the core stops sending. */

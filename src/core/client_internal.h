@@ -52,6 +52,8 @@ typedef struct sky_peer {
   bool relay_only;      /* this connection gathers relay candidates only */
   char remote_fp[128];  /* a=fingerprint of the remote description applied: a new one is a new connection */
   char remote_ufrag[64]; /* its a=ice-ufrag: the same fingerprint and ufrag is a media renegotiation */
+  char gone_fp[128];    /* remote_fp and remote_ufrag of the connection we last threw away: */
+  char gone_ufrag[64];  /* an offer that still renegotiates it is stale (peer.c, on_offer) */
   bool renegotiate;     /* the stack asked for an offer (media changed): made at the next stable point */
   sky_peer_media media; /* streams it sends us, what we attached to its connection (media.c) */
   uint64_t pc_started_ms; /* when this connection's negotiation began */

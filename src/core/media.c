@@ -28,8 +28,10 @@ static bool slot_screen(int i) { return i == 1; }
 
 /* ---- peerInfo -------------------------------------------------------------- */
 
-/* settings.audio / settings.video / mediaStatus of what a peer (or we) send. */
-static void describe(cJSON *info, unsigned sent, bool audio_muted, bool video_muted) {
+/* settings.audio / settings.video / mediaStatus of what a peer (or we) send;
+ * v: what its video delivers, as SkylinkJS's settings.video.resolution and
+ * frameRate (left out where not known). */
+static void describe(cJSON *info, unsigned sent, const sky_video_settings *v, bool audio_muted, bool video_muted) {
   cJSON *settings = cJSON_GetObjectItemCaseSensitive(info, "settings");
   if (settings) {
     cJSON_ReplaceItemInObjectCaseSensitive(settings, "audio", cJSON_CreateBool(sent & SKY_MEDIA_AUDIO));
@@ -37,6 +39,12 @@ static void describe(cJSON *info, unsigned sent, bool audio_muted, bool video_mu
     if (sent & SKY_MEDIA_VIDEO) {
       video = cJSON_CreateObject();
       cJSON_AddBoolToObject(video, "screenshare", (sent & SKY_MEDIA_SCREEN) != 0);
+      if (v && v->width > 0 && v->height > 0) {
+        cJSON *res = cJSON_AddObjectToObject(video, "resolution");
+        cJSON_AddNumberToObject(res, "width", v->width);
+        cJSON_AddNumberToObject(res, "height", v->height);
+      }
+      if (v && v->frame_rate > 0) cJSON_AddNumberToObject(video, "frameRate", v->frame_rate);
     } else {
       video = cJSON_CreateBool(false);
     }
@@ -61,6 +69,26 @@ static unsigned local_sent(const sky_client *c) {
   return sent;
 }
 
+/* The video settings peerInfo shows: the camera's, else the screen's. */
+static const sky_video_settings *local_video(const sky_client *c) {
+  for (int i = 0; i < SKY_MEDIA_SLOTS; i++) {
+    const sky_local_stream *s = &c->media.slot[i];
+    if (s->handle && (s->flags & SKY_MEDIA_VIDEO)) return &s->video;
+  }
+  return NULL;
+}
+
+static const sky_video_settings *remote_video(const sky_peer *p) {
+  const sky_video_settings *screen = NULL;
+  for (int i = 0; i < SKY_MEDIA_REMOTE_MAX; i++) {
+    const sky_remote_stream *r = &p->media.streams[i];
+    if (!r->id[0] || !r->listed || !(r->flags & SKY_MEDIA_VIDEO)) continue;
+    if (!(r->flags & SKY_MEDIA_SCREEN)) return &r->video;
+    if (!screen) screen = &r->video;
+  }
+  return screen;
+}
+
 static unsigned remote_sent(const sky_peer *p) {
   unsigned sent = 0;
   for (int i = 0; i < SKY_MEDIA_REMOTE_MAX; i++) {
@@ -75,10 +103,10 @@ static unsigned remote_sent(const sky_peer *p) {
 cJSON *sky__media_info(const sky_client *c, cJSON *info, const char *peer_id) {
   if (!info) return NULL;
   if (!peer_id || !*peer_id || strcmp(peer_id, c->self_id) == 0) {
-    describe(info, local_sent(c), c->media.audio_muted, c->media.video_muted);
+    describe(info, local_sent(c), local_video(c), c->media.audio_muted, c->media.video_muted);
   } else {
     const sky_peer *p = sky__peer_find(c, peer_id);
-    if (p) describe(info, remote_sent(p), p->media.audio_muted, p->media.video_muted);
+    if (p) describe(info, remote_sent(p), remote_video(p), p->media.audio_muted, p->media.video_muted);
   }
   return info;
 }
@@ -158,6 +186,11 @@ static char *encode_state(const sky_client *c) {
     cJSON_AddBoolToObject(e, "audio", (s->flags & SKY_MEDIA_AUDIO) != 0);
     cJSON_AddBoolToObject(e, "video", (s->flags & SKY_MEDIA_VIDEO) != 0);
     cJSON_AddBoolToObject(e, "screen", slot_screen(i));
+    if (s->video.width > 0 && s->video.height > 0) {
+      cJSON_AddNumberToObject(e, "width", s->video.width);
+      cJSON_AddNumberToObject(e, "height", s->video.height);
+    }
+    if (s->video.frame_rate > 0) cJSON_AddNumberToObject(e, "frameRate", s->video.frame_rate);
     cJSON_AddItemToArray(list, e);
   }
   cJSON_AddBoolToObject(f, "audioMuted", c->media.audio_muted);
@@ -227,6 +260,13 @@ void sky__media_pc_gone(sky_client *c, sky_peer *p, bool announce) {
   p->media.attached = 0;
 }
 
+/* A whole number in [0, max] from a peer's frame, else 0 (not known). */
+static int frame_int(const cJSON *e, const char *key, int max) {
+  const cJSON *n = cJSON_GetObjectItemCaseSensitive(e, key);
+  if (!cJSON_IsNumber(n) || !(n->valuedouble >= 0 && n->valuedouble <= max)) return 0;
+  return (int)n->valuedouble;
+}
+
 static unsigned stream_flags(const cJSON *e) {
   unsigned f = 0;
   if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "audio"))) f |= SKY_MEDIA_AUDIO;
@@ -240,6 +280,8 @@ static void apply_state(sky_client *c, sky_peer *p, const cJSON *f) {
   const cJSON *list = cJSON_GetObjectItemCaseSensitive(f, "streams");
   if (!cJSON_IsArray(list)) return;
   unsigned before = remote_sent(p);
+  const sky_video_settings *v = remote_video(p);
+  sky_video_settings video_before = v ? *v : (sky_video_settings){0, 0, 0};
   bool seen[SKY_MEDIA_REMOTE_MAX] = {false};
   const cJSON *e;
   cJSON_ArrayForEach(e, list) {
@@ -250,6 +292,9 @@ static void apply_state(sky_client *c, sky_peer *p, const cJSON *f) {
     if (!r) continue;
     r->listed = true;
     r->flags = stream_flags(e);
+    r->video.width = frame_int(e, "width", 65535);
+    r->video.height = frame_int(e, "height", 65535);
+    r->video.frame_rate = frame_int(e, "frameRate", 1000);
     seen[r - p->media.streams] = true;
   }
   for (int i = 0; i < SKY_MEDIA_REMOTE_MAX; i++) {
@@ -268,7 +313,10 @@ static void apply_state(sky_client *c, sky_peer *p, const cJSON *f) {
   }
   if (p->hidden) return;
   if (mute_changed) emit_muted(c, p->id, false, false);
-  if (mute_changed || before != remote_sent(p)) {
+  v = remote_video(p);
+  sky_video_settings video_now = v ? *v : (sky_video_settings){0, 0, 0};
+  bool video_changed = memcmp(&video_before, &video_now, sizeof video_now) != 0;
+  if (mute_changed || video_changed || before != remote_sent(p)) {
     sky__emit_peer_event(c, "peerUpdated", p->id, p->user_data, false);
   }
 }
@@ -397,6 +445,10 @@ int sky_client_media_publish(sky_client *c, int handle, const char *stream_id, u
   s->handle = handle;
   s->flags = flags & (SKY_MEDIA_AUDIO | SKY_MEDIA_VIDEO | SKY_MEDIA_FALLBACK);
   snprintf(s->id, sizeof s->id, "%s", stream_id);
+  memset(&s->video, 0, sizeof s->video);
+  if ((s->flags & SKY_MEDIA_VIDEO) && c->ops.stream_video) {
+    c->ops.stream_video(c->user, handle, &s->video.width, &s->video.height, &s->video.frame_rate);
+  }
   if (i == 0) c->media.audio_muted = c->media.video_muted = false; /* a new camera starts unmuted */
   apply_mute(c, i);
   emit_access(c, s, slot_screen(i), false);

@@ -17,8 +17,10 @@
  *
  * What a peer sends is announced peer to peer on the data channel, so the
  * signaling server never needs to know about media:
- *     {"t":"media","streams":[{"id":"..","audio":true,"video":true,"screen":false}],
- *      "audioMuted":false,"videoMuted":false}
+ *     {"t":"media","streams":[{"id":"..","audio":true,"video":true,"screen":false,
+ *      "width":640,"height":480,"frameRate":30}],"audioMuted":false,"videoMuted":false}
+ * (width / height / frameRate: what its video track delivers, when known;
+ * peerInfo.settings.video.resolution and frameRate, as SkylinkJS has them)
  * sent when the channel opens and whenever a stream or mute state changes.
  * A remote stream is announced to the app (incomingStream, once) when both its
  * tracks arrived (sky_client_on_remote_stream) and the peer's latest media
@@ -41,10 +43,16 @@
 #define SKY_MEDIA_SCREEN 4u   /* it is a screen share (the screen slot) */
 #define SKY_MEDIA_FALLBACK 8u /* audio only because video was refused (audioFallback) */
 
+/* What a video track delivers (the track's settings): 0 = not known. */
+typedef struct sky_video_settings {
+  int width, height, frame_rate;
+} sky_video_settings;
+
 typedef struct sky_local_stream {
   int handle; /* the environment's, 0 = slot empty */
   char id[SKY_MEDIA_STREAM_ID_MAX + 1];
   unsigned flags;
+  sky_video_settings video;
 } sky_local_stream;
 
 /* Per client (embedded in sky_client). */
@@ -60,6 +68,7 @@ typedef struct sky_remote_stream {
   bool listed;    /* the peer's latest media frame lists it */
   bool announced; /* incomingStream was emitted (streamEnded is due when it goes) */
   unsigned flags; /* SKY_MEDIA_AUDIO | VIDEO | SCREEN, as the peer said */
+  sky_video_settings video; /* as the peer said */
 } sky_remote_stream;
 
 /* Per remote peer (embedded in sky_peer). */

@@ -159,6 +159,8 @@ static void reset_pc(sky_client *c, sky_peer *p) {
     if (c->ops.pc_close) c->ops.pc_close(c->user, p->pc);
   }
   p->pc = 0;
+  memcpy(p->gone_fp, p->remote_fp, sizeof p->gone_fp);
+  memcpy(p->gone_ufrag, p->remote_ufrag, sizeof p->gone_ufrag);
   p->state = SKY_PEER_NEW;
   p->sig = SIG_STABLE;
   p->making_offer = p->ignore_offer = p->offer_abandoned = p->remote_set = p->renegotiate = false;
@@ -308,15 +310,24 @@ void sky__peer_on_offer(sky_client *c, const sky_msg *m) {
   sdp_ufrag(m->u.sdp.sdp, ufrag, sizeof ufrag);
   /* Same connection, same ICE session: streams added or removed. */
   bool renegotiation = p->pc && p->remote_set && fp[0] && !fresh && ufrag[0] && strcmp(ufrag, p->remote_ufrag) == 0;
+  /* We threw that connection away (and offer a fresh one, or wait for one):
+   * this offer renegotiates it (its fingerprint and ICE ufrag), sent before
+   * the other side knew. Answered on the fresh connection it would mix the
+   * two sessions (the other side refuses such an answer and drops us);
+   * ignored, our fresh offer reaches it and it starts over too. */
+  bool stale = fp[0] && strcmp(fp, p->gone_fp) == 0 && ufrag[0] && strcmp(ufrag, p->gone_ufrag) == 0;
+  if (stale) return;
   if (p->pc && p->channel_open && fresh && !p->making_offer && p->sig == SIG_STABLE) {
     reset_pc(c, p);
     p->relay_only = sky_ice_prefs_has_turn(&c->ice); /* it went relay-only, most likely */
   } else if (p->pc && p->channel_open) {
     /* An offer on a working connection: a renegotiation (ICE restart). */
     if (!p->making_offer && p->sig == SIG_STABLE && !renegotiation) sky__live_on_remote_restart(c, p);
-  } else if (p->pc && p->remote_set && p->sig == SIG_STABLE && !p->making_offer && !renegotiation) {
+  } else if (p->pc && p->remote_set && !renegotiation) {
     /* An offer after a completed negotiation on a connection whose channel
-     * never opened or was lost: the other side started over. */
+     * never opened or was lost: the other side started over. Also when our own
+     * renegotiation offer is out (media added meanwhile): that offer is for the
+     * connection the other side gave up, not a glare to settle by roles. */
     if (!p->hidden && p->restarts++ >= SKY_PEER_RESTARTS_MAX) {
       sky__peer_drop(c, p, true);
       return;

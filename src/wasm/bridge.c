@@ -29,6 +29,8 @@
  *                                      removeTrack the senders it added (add 0)
  *   sky_js_stream_enable(s, a, v)      synchronous: track.enabled of stream s
  *   sky_js_stream_stop(s)              synchronous: stops s's tracks, forgets s
+ *   sky_js_stream_video(s, what)       synchronous: width (0) / height (1) / frame
+ *                                      rate (2) of s's video track, 0 unknown
  * Stream handles (s) are JS's: JS creates the MediaStream objects, numbers
  * them in skyStreams (bridge_pre.js, > 0, never reused) and forgets a local
  * one when C stops it, a remote one when its connection closes or it ends.
@@ -264,6 +266,15 @@ EM_JS(void, sky_js_stream_enable, (int s, int audio, int video), {
   if (st) st.getTracks().forEach(function(t) { t.enabled = !!(t.kind == "audio" ? audio : video); });
 });
 
+/* What: 0 width, 1 height, 2 frame rate of stream s's video track, as its
+ * getSettings() says; 0 when not known (no track, or a stack without it). */
+EM_JS(int, sky_js_stream_video, (int s, int what), {
+  var st = skyStreams[s], t = st && st.getVideoTracks()[0], v = {};
+  try { v = t && t.getSettings && t.getSettings() || {}; } catch (err) {}
+  var x = [v.width, v.height, v.frameRate][what];
+  return x > 0 ? Math.round(x) : 0;
+});
+
 EM_JS(void, sky_js_stream_stop, (int s), {
   var st = skyStreams[s];
   delete skyStreams[s];
@@ -383,4 +394,10 @@ void sky_bridge_stream_enable(void *user, int stream, bool audio, bool video) {
 void sky_bridge_stream_stop(void *user, int stream) {
   (void)user;
   sky_js_stream_stop(stream);
+}
+void sky_bridge_stream_video(void *user, int stream, int *width, int *height, int *frame_rate) {
+  (void)user;
+  *width = sky_js_stream_video(stream, 0);
+  *height = sky_js_stream_video(stream, 1);
+  *frame_rate = sky_js_stream_video(stream, 2);
 }

@@ -36,6 +36,7 @@ void sky_bridge_pc_add_stream(void *user, int pc, int stream);
 void sky_bridge_pc_remove_stream(void *user, int pc, int stream);
 void sky_bridge_stream_enable(void *user, int stream, bool audio, bool video);
 void sky_bridge_stream_stop(void *user, int stream);
+void sky_bridge_stream_video(void *user, int stream, int *width, int *height, int *frame_rate);
 
 /* Callbacks JS calls (bridge.c); pointers are JS-owned, valid during the call. */
 void sky_cb_local_description(int h, int type, const char *sdp, int len);

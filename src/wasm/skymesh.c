@@ -146,6 +146,7 @@ static const sky_client_ops ops = {
   .pc_remove_stream = sky_bridge_pc_remove_stream,
   .stream_enable = sky_bridge_stream_enable,
   .stream_stop = sky_bridge_stream_stop,
+  .stream_video = sky_bridge_stream_video,
 };
 
 /* ---- entry points ------------------------------------------------------------ */

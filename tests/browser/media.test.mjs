@@ -111,6 +111,10 @@ test('three people in a call: videos play everywhere, a late joiner, mute, stop,
     await waitForPlaying(alice, 1);
     assert.equal(pairs[0][0], alice.id);
     assert.deepEqual(pairs[0].slice(1), [320, 240], 'the 320x240 camera arrives at its size');
+    // peerInfo.settings.video as SkylinkJS reports it: what Alice's camera delivers.
+    const video = await bob.page.evaluate((id) => window.skyway.getPeerInfo(id).settings.video, alice.id);
+    assert.deepEqual(video.resolution, { width: 320, height: 240 }, JSON.stringify(video));
+    assert.ok(video.frameRate > 0 && video.screenshare === false, JSON.stringify(video));
 
     // Carol joins late and gets both streams already in the room; both get hers.
     await joinCall(carol, 'Carol');

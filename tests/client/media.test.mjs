@@ -105,8 +105,11 @@ describe('media over wrtc', { timeout: 60000 }, () => {
     assert.deepEqual(b.frames[camA.stream.id][0], [W, H]);
     await waitUntil(() => b.sound[camA.stream.id] >= 4800, 'a\'s microphone at b', 10000, [a, b]);
     const info = b.sky.getPeerInfo(a.id);
+    // settings.video mirrors what a's track says of itself (wrtc: its fixed 640x480 at 30).
+    const own = camA.stream.getVideoTracks()[0].getSettings();
     assert.deepEqual([info.settings.audio, info.settings.video, info.mediaStatus],
-      [true, { screenshare: false }, { audioMuted: false, videoMuted: false }]);
+      [true, { screenshare: false, resolution: { width: own.width, height: own.height }, frameRate: own.frameRate },
+        { audioMuted: false, videoMuted: false }]);
 
     // b adds its camera mid-call: the same connection, no channel closed.
     const closedBefore = a.events('dataChannelState').filter((e) => e.args[0] === 'closed').length;

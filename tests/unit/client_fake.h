@@ -39,6 +39,7 @@ typedef struct fake {
   uint64_t now;    /* fake monotonic clock, ms */
   uint64_t clock_step; /* added at every read: a clock that moves during a call */
   bool no_ice_restart; /* the fake stack cannot restart ICE */
+  int video[3];         /* what stream_video reports: width, height, frame rate (0: not known) */
   bool fail_socket_open;
   sky_client *client;
   /* re-entrancy probe: on this event, call send_p2p */
@@ -132,6 +133,13 @@ static void f_stream_enable(void *u, int stream, bool audio, bool video) {
   record(u, "stream_enable %d audio=%d video=%d", stream, audio, video);
 }
 static void f_stream_stop(void *u, int stream) { record(u, "stream_stop %d", stream); }
+static void f_stream_video(void *u, int stream, int *width, int *height, int *frame_rate) {
+  (void)stream;
+  fake *f = u;
+  *width = f->video[0];
+  *height = f->video[1];
+  *frame_rate = f->video[2];
+}
 
 static const sky_client_ops fake_ops = {
   .socket_open = f_socket_open, .socket_send = f_socket_send, .socket_close = f_socket_close,
@@ -140,7 +148,7 @@ static const sky_client_ops fake_ops = {
   .dc_send = f_dc_send, .dc_send_binary = f_dc_send_binary, .dc_buffered = f_dc_buffered, .set_timer = f_set_timer, .emit = f_emit,
   .now_ms = f_now, .pc_restart_ice = f_restart_ice,
   .pc_add_stream = f_add_stream, .pc_remove_stream = f_remove_stream, .stream_enable = f_stream_enable,
-  .stream_stop = f_stream_stop,
+  .stream_stop = f_stream_stop, .stream_video = f_stream_video,
 };
 
 static void clear_lines(fake *f) {

@@ -28,14 +28,22 @@ static int connected_answering(fake *f, const char *id) {
   return pc;
 }
 
-/* A peer already in the room when we joined: we offered, it answered. */
-static int connected_offering(fake *f, const char *id) {
+/* A peer already in the room when we joined: we offered, its answer came
+ * (not applied yet). */
+static int offer_answered(fake *f, const char *id) {
   sky_client *c = f->client;
   const char *ids[] = {id};
   in_room(f, 1, ids);
   int pc = sky_client_peer_handle(c, id);
   sky_client_on_local_description(c, pc, SKY_SDP_OFFER, "v=0 offer", 9);
   feed_sdp(c, SKY_MSG_ANSWER, id, SDP("answer", "F1", "u1"));
+  return pc;
+}
+
+/* ... answer applied, channel open; lines cleared. */
+static int connected_offering(fake *f, const char *id) {
+  sky_client *c = f->client;
+  int pc = offer_answered(f, id);
   sky_client_on_remote_description_set(c, pc, true);
   sky_client_on_pc_state(c, pc, SKY_PCS_CHANNEL, "open");
   clear_lines(f);
@@ -131,11 +139,8 @@ static void test_remote_renegotiation_is_not_a_restart(void **state) {
  * it as a renegotiation even though its channel is not open yet. */
 static void test_stream_sent_right_after_joining_is_offered_once_stable(void **state) {
   fake *f = *state;
-  const char *ids[] = {PEER_B};
-  sky_client *c = in_room(f, 1, ids);
-  int pc = sky_client_peer_handle(c, PEER_B);
-  sky_client_on_local_description(c, pc, SKY_SDP_OFFER, "v=0 offer", 9);
-  feed_sdp(c, SKY_MSG_ANSWER, PEER_B, SDP("answer", "F1", "u1"));
+  int pc = offer_answered(f, PEER_B);
+  sky_client *c = f->client;
   /* the answer is not applied yet when the stream comes */
   sky_client_media_publish(c, CAM, "cam-1", SKY_MEDIA_AUDIO | SKY_MEDIA_VIDEO);
   sky_client_on_negotiation_needed(c, pc); /* the stack asks (it may do so early) */
@@ -201,6 +206,92 @@ static void test_renegotiation_glare_impolite_keeps_its_offer(void **state) {
 
 /* SkylinkJS's bug: incomingStream fired only sometimes. Here it fires once
  * the tracks arrived and the peer listed the stream, in either order, once. */
+/* The flake of issue 12, as traced (docs/protocol.md, Negotiation). A (wrtc,
+ * sends video, answered B's first offer) and B (node-datachannel, no media,
+ * the offerer). Just after applying A's answer, B's stack reported its
+ * connection "closed" (about 1 run in 7 on a loaded machine), so B started
+ * over on a fresh connection while A's renegotiation offer for its video (old
+ * fingerprint, old ufrag) was on its way. B, polite, rolled its fresh offer
+ * back and answered A's on the fresh connection; A refused that answer
+ * ("Failed to set SSL role for the transport") and, not being the offerer,
+ * dropped B. Here we are B. */
+static void test_offer_for_the_connection_we_gave_up_is_not_answered(void **state) {
+  fake *f = *state;
+  int pc = offer_answered(f, PEER_B);
+  sky_client *c = f->client;
+  sky_client_on_remote_description_set(c, pc, true);
+  clear_lines(f);
+  sky_client_on_pc_state(c, pc, SKY_PCS_CONNECTION, "closed"); /* before the channel opened */
+  EXPECT(f, "pc_close 1", NULL);
+  EXPECT(f, "create_offer 2", NULL);
+  clear_lines(f);
+  /* A's renegotiation of the old connection arrives while our fresh offer is made */
+  feed_sdp(c, SKY_MSG_OFFER, PEER_B, SDP("offer", "F1", "u1"));
+  assert_int_equal(count(f, "set_remote", NULL), 0);
+  assert_int_equal(count(f, "create_answer", NULL), 0);
+  assert_int_equal(count(f, "handshakeProgress", NULL), 0);
+  /* our fresh offer still goes out, and A's answer to it is taken */
+  sky_client_on_local_description(c, 2, SKY_SDP_OFFER, "v=0 fresh", 9);
+  EXPECT(f, "send ", "\"type\":\"offer\"");
+  feed_sdp(c, SKY_MSG_ANSWER, PEER_B, SDP("answer", "F2", "u2"));
+  EXPECT(f, "set_remote 2 answer", NULL);
+  sky_client_on_remote_description_set(c, 2, true);
+  sky_client_on_pc_state(c, 2, SKY_PCS_CHANNEL, "open");
+  assert_int_equal(sky_client_peer_state(c, PEER_B), SKY_PEER_CONNECTED);
+  assert_int_equal(count(f, "peerLeft", NULL), 0);
+}
+
+/* What the stale rule must not catch: the other side's renegotiation that
+ * comes before its answer to our first offer is applied here (same
+ * fingerprint and ufrag as that answer) is answered on the same connection. */
+static void test_renegotiation_before_the_answer_is_applied_is_answered(void **state) {
+  fake *f = *state;
+  int pc = offer_answered(f, PEER_B);
+  sky_client *c = f->client;
+  clear_lines(f);
+  feed_sdp(c, SKY_MSG_OFFER, PEER_B, SDP("offer", "F1", "u1"));
+  EXPECT(f, "set_remote 1 offer", NULL);
+  EXPECT(f, "create_answer 1", NULL);
+  assert_int_equal(count(f, "pc_close", NULL), 0);
+  sky_client_on_remote_description_set(c, pc, true);
+  assert_int_equal(count(f, "pc_close", NULL), 0);
+}
+
+/* The other half: we are A, sending video, our renegotiation offer out on a
+ * connection whose channel never opened, when B's fresh offer (it started
+ * over) comes. Whatever the roles, it is a new connection to answer, not a
+ * glare: impolite, we used to ignore it (and wait for an answer that never
+ * comes); polite, we used to apply it to the old connection. */
+static void fresh_offer_while_renegotiating(void **state, const char *peer) {
+  fake *f = *state;
+  sky_client *c = in_room(f, 0, NULL);
+  sky_client_media_publish(c, CAM, "cam-1", SKY_MEDIA_VIDEO);
+  feed_peer(c, SKY_MSG_PEER_JOINED, peer, NULL);
+  feed_sdp(c, SKY_MSG_OFFER, peer, SDP("offer", "FB", "ub")); /* no media in it */
+  int pc = sky_client_peer_handle(c, peer);
+  sky_client_on_remote_description_set(c, pc, true);
+  sky_client_on_local_description(c, pc, SKY_SDP_ANSWER, "v=0 answer", 10);
+  sky_client_on_pc_state(c, pc, SKY_PCS_ICE, "connected");
+  sky_client_on_negotiation_needed(c, pc); /* our video needs its own m-line */
+  sky_client_on_local_description(c, pc, SKY_SDP_OFFER, "v=0 video", 9);
+  clear_lines(f);
+  feed_sdp(c, SKY_MSG_OFFER, peer, SDP("offer", "FB2", "ub2"));
+  EXPECT(f, "pc_close 1", NULL);
+  EXPECT(f, "pc_create 2", NULL);
+  assert_int_equal(count(f, "(rollback first)", NULL), 0);
+  int set = find(f, "set_remote 2 offer", NULL), add = find(f, "add_stream 2 7", NULL);
+  assert_true(set >= 0 && add > set && find(f, "create_answer 2", NULL) > add); /* the answer carries our video */
+  sky_client_on_remote_description_set(c, 2, true);
+  sky_client_on_local_description(c, 2, SKY_SDP_ANSWER, "v=0 answer2", 11);
+  EXPECT(f, "send ", "\"type\":\"answer\"");
+  sky_client_on_pc_state(c, 2, SKY_PCS_CHANNEL, "open");
+  assert_int_equal(sky_client_peer_state(c, peer), SKY_PEER_CONNECTED);
+  assert_int_equal(count(f, "peerLeft", NULL), 0);
+}
+
+static void test_fresh_offer_while_renegotiating_impolite(void **state) { fresh_offer_while_renegotiating(state, PEER_0); }
+static void test_fresh_offer_while_renegotiating_polite(void **state) { fresh_offer_while_renegotiating(state, PEER_B); }
+
 static void test_remote_stream_announced_once_in_either_order(void **state) {
   fake *f = *state;
   in_room(f, 0, NULL);
@@ -280,6 +371,35 @@ static void test_mute_reaches_peer_info(void **state) {
   char *info = sky_client_peer_info(c, PEER_B);
   assert_non_null(strstr(info, "\"videoMuted\":true"));
   free(info);
+}
+
+/* peerInfo.settings.video as SkylinkJS has it: resolution {width, height}
+ * and frameRate of what the video track delivers, ours from the stack, a
+ * peer's from its media frame; a frame without them leaves them out. */
+static void test_video_settings_reach_peer_info(void **state) {
+  fake *f = *state;
+  f->video[0] = 640, f->video[1] = 480, f->video[2] = 30;
+  in_room(f, 0, NULL);
+  sky_client *c = f->client;
+  int pc = connected_answering(f, PEER_B);
+  sky_client_media_publish(c, CAM, "cam-1", SKY_MEDIA_VIDEO);
+  EXPECT(f, "dc_send 1 {\"t\":\"media\"", "\"width\":640,\"height\":480,\"frameRate\":30");
+  char *self = sky_client_peer_info(c, NULL);
+  assert_non_null(strstr(self, "\"video\":{\"screenshare\":false,\"resolution\":{\"width\":640,\"height\":480},\"frameRate\":30}"));
+  free(self);
+  clear_lines(f);
+  media_frame(c, pc, "{\"id\":\"r1\",\"audio\":true,\"video\":true,\"screen\":false,\"width\":320,\"height\":180,\"frameRate\":15}",
+              false, false);
+  EXPECT(f, "emit peerUpdated", "\"video\":{\"screenshare\":false,\"resolution\":{\"width\":320,\"height\":180},\"frameRate\":15}");
+  clear_lines(f);
+  media_frame(c, pc, "{\"id\":\"r1\",\"audio\":true,\"video\":true,\"screen\":false,\"width\":1280,\"height\":720,\"frameRate\":15}",
+              false, false);
+  EXPECT(f, "emit peerUpdated", "\"resolution\":{\"width\":1280,\"height\":720}"); /* a change alone is news */
+  clear_lines(f);
+  media_frame(c, pc, "{\"id\":\"r1\",\"audio\":true,\"video\":true,\"screen\":false,\"width\":-3,\"height\":\"x\"}", false, false);
+  char *peer = sky_client_peer_info(c, PEER_B);
+  assert_non_null(strstr(peer, "\"video\":{\"screenshare\":false}"));
+  free(peer);
 }
 
 static void test_stop_stream_detaches_and_stops(void **state) {
@@ -368,9 +488,14 @@ int main(void) {
     U(test_stream_sent_right_after_joining_is_offered_once_stable),
     U(test_renegotiation_glare_polite_rolls_back_and_offers_again),
     U(test_renegotiation_glare_impolite_keeps_its_offer),
+    U(test_offer_for_the_connection_we_gave_up_is_not_answered),
+    U(test_renegotiation_before_the_answer_is_applied_is_answered),
+    U(test_fresh_offer_while_renegotiating_impolite),
+    U(test_fresh_offer_while_renegotiating_polite),
     U(test_remote_stream_announced_once_in_either_order),
     U(test_remote_stream_ends_once),
     U(test_mute_reaches_peer_info),
+    U(test_video_settings_reach_peer_info),
     U(test_stop_stream_detaches_and_stops),
     U(test_fresh_connection_carries_the_streams_again),
     U(test_leave_keeps_what_it_was_asked_to),
