@@ -1,7 +1,8 @@
 // Data transfers: SkylinkJS 0.6's sendBlobData / sendURLData /
 // acceptDataTransfer / cancelDataTransfer / getCurrentDataTransfers over the
 // core's transfer state machine (src/core/transfer.c). C decides what is sent
-// when; this file only registers the bytes to send under a handle (skyXfer.src)
+// when; this file only registers the bytes to send under a handle (skyXfer.src:
+// a Uint8Array, or a Blob the bridge reads by slices)
 // and turns what C received (skyXfer.sink) into a Buffer (node) or a Blob.
 (function(P) {
   P.DATA_TRANSFER_STATE = Skyway.DATA_TRANSFER_STATE = {
@@ -35,8 +36,8 @@
     return btoa(s);
   }
 
-  // Starts an upload of bytes (a Uint8Array); orig is what the sender's own
-  // incomingData gives back.
+  // Starts an upload of bytes (a Uint8Array, or {blob, length}); orig is what
+  // the sender's own incomingData gives back.
   P._xferStart = function(bytes, orig, name, mime, o, dataUrl) {
     var self = this, src = self._xferSeq = (self._xferSeq || 0) + 1;
     if (!self._m) throw skyError('wrong_state', 'skymesh: not in a room');
@@ -65,11 +66,9 @@
     var mime = data && typeof data.type == 'string' ? data.type : '';
     if (bytes) return self._xferStart(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), data, name, mime, o, false);
     if (!isBlob(data)) throw new TypeError('sendBlobData(): data must be a Blob, File, Buffer, typed array or ArrayBuffer');
-    data.arrayBuffer().then(function(buf) {
-      self._later(function() { self._xferStart(new Uint8Array(buf), data, name, mime, o, false); });
-    }, function(err) {
-      if (o.callback) self._safe(o.callback, [skyError('read_failed', 'skymesh: ' + err), null]);
-    });
+    // A Blob / File is never read whole: the bridge reads it by slices as C
+    // asks for chunks, a few MiB ahead (skyXferBytes in bridge_pre.js).
+    return self._xferStart({blob: data, length: data.size}, data, name, mime, o, false);
   };
 
   // sendURLData(dataURL, [timeout], [peerId | [ids]], [callback(error, success)]): the
