@@ -12,9 +12,9 @@
 //            flow control).
 // Prints one BENCH_RESULT line; nothing asserts.
 import fs from 'node:fs';
-import path from 'node:path';
 import { startSkymeshServer, startPeerjsServer } from './lib/servers.mjs';
-import { ROOT, parseArgs, emit, log, withTimeout } from './lib/util.mjs';
+import { parseArgs, emit, log, withTimeout } from './lib/util.mjs';
+import { CHROMIUM, LAUNCH_ARGS, newPage, loadScript, haveSkymesh as skymeshBuilt } from './lib/chromium-page.mjs';
 import { summary, pairRatios, pairDiffs, latencySummary } from './lib/stats.mjs';
 
 const args = parseArgs();
@@ -29,42 +29,7 @@ const CFG = {
 };
 setTimeout(() => { log('hard timeout, exiting'); process.exit(3); }, Number(args.timeout || (QUICK ? 50000 : 240000))).unref();
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic',
-  // LocalNetworkAccessChecks: the bench page is served through request routing, which
-  // Chromium does not count as a local address, so it would block its loopback sockets.
-  '--disable-features=WebRtcHideLocalIpsWithMdns,LocalNetworkAccessChecks'];
-
-const FILES = {
-  '/bench/lib/skymesh.js': [path.join(ROOT, 'dist/skymesh.js'), 'text/javascript'],
-  '/bench/lib/skymesh.wasm': [path.join(ROOT, 'dist/skymesh.wasm'), 'application/wasm'],
-  '/bench/lib/peerjs.min.js': [path.join(ROOT, 'node_modules/peerjs/dist/peerjs.min.js'), 'text/javascript'],
-};
-
-async function newPage(browser, origin) {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await page.route(`${origin}bench/**`, (route) => {
-    const u = new URL(route.request().url());
-    if (u.pathname === '/bench/blank.html') return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><meta charset="utf-8"><title>bench</title>' });
-    const f = FILES[u.pathname];
-    if (f && fs.existsSync(f[0])) return route.fulfill({ status: 200, contentType: f[1], body: fs.readFileSync(f[0]) });
-    return route.fulfill({ status: 404, body: 'not found' });
-  });
-  await page.goto(`${origin}bench/blank.html`);
-  return { ctx, page };
-}
-
 // ---- in-page code (serialised by playwright) ----
-
-function loadScript(src) {
-  return new Promise((resolve, reject) => {
-    const s = document.createElement('script');
-    s.src = src; s.onload = resolve; s.onerror = () => reject(new Error(`load ${src}`));
-    document.head.appendChild(s);
-  });
-}
 
 async function pageStartupSkymesh() {
   const t0 = performance.now();
@@ -109,19 +74,7 @@ async function pageChannel({ kind, cfg }) {
   const timeout = (p, ms, what) => Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(`${what} timed out`)), ms))]);
   let sendA; let setReplyA; let sendBig; let setOnBig; let close;
   if (kind === 'raw') {
-    const pc1 = new RTCPeerConnection({ iceServers: [] });
-    const pc2 = new RTCPeerConnection({ iceServers: [] });
-    pc1.onicecandidate = (e) => e.candidate && pc2.addIceCandidate(e.candidate).catch(() => {});
-    pc2.onicecandidate = (e) => e.candidate && pc1.addIceCandidate(e.candidate).catch(() => {});
-    const a = pc1.createDataChannel('skymesh', { ordered: true });
-    const bP = new Promise((r) => { pc2.ondatachannel = (e) => r(e.channel); });
-    await pc1.setLocalDescription(await pc1.createOffer());
-    await pc2.setRemoteDescription(pc1.localDescription);
-    await pc2.setLocalDescription(await pc2.createAnswer());
-    await pc1.setRemoteDescription(pc2.localDescription);
-    const b = await timeout(bP, 10000, 'raw channel');
-    await timeout(new Promise((r) => { if (a.readyState === 'open') r(); else a.onopen = r; }), 10000, 'raw open');
-    if (b.readyState !== 'open') await new Promise((r) => { b.onopen = r; });
+    const { pc1, pc2, a, b } = await window.benchRawPair();
     let reply = null;
     b.onmessage = (ev) => { const m = JSON.parse(ev.data); b.send(JSON.stringify({ type: 'chat', content: m.content })); };
     a.onmessage = () => { const w = reply; reply = null; w && w(); };
@@ -203,7 +156,7 @@ async function main() {
   let chromium;
   try { ({ chromium } = await import('playwright-core')); } catch (e) { result.errors.push(`playwright-core: ${e.message}`); emit(result); return; }
   if (!fs.existsSync(CHROMIUM)) { result.errors.push(`${CHROMIUM} missing`); emit(result); return; }
-  const haveSkymesh = fs.existsSync(FILES['/bench/lib/skymesh.js'][0]) && fs.existsSync(FILES['/bench/lib/skymesh.wasm'][0]);
+  const haveSkymesh = skymeshBuilt();
   const sky = await startSkymeshServer({ rate: 1000000, burst: 1000000 });
   const pj = await startPeerjsServer({});
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, headless: true });

@@ -24,8 +24,10 @@ const SECTIONS = [
   ['chromium', 'chromium.mjs', [], 240000, 25000],
   ['server', 'server-load.mjs', [], 420000, 25000],
   ['resilience', 'resilience.mjs', [], 150000, 32000],
-  ['transferNdc', 'transfer-node.mjs', ['--stack', 'ndc'], 120000, 20000],
-  ['transferWrtc', 'transfer-node.mjs', ['--stack', 'wrtc'], 120000, 0],
+  ['transferNdc', 'transfer-node.mjs', ['--stack', 'ndc'], 180000, 20000],
+  ['transferWrtc', 'transfer-node.mjs', ['--stack', 'wrtc'], 180000, 0],
+  ['transferChromium', 'transfer-chromium.mjs', [], 180000, 25000],
+  ['transferMemory', 'transfer-memory.mjs', [], 150000, 20000],
 ];
 
 function runSection([name, script, extra, fullMs, quickMs]) {
