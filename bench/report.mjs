@@ -232,7 +232,7 @@ export function writeReport(R) {
     const x = sec[key];
     if (!x?.ok || !x.summary) continue;
     const sm = x.summary;
-    xrows.push([label, `${x.config.bytes / 2 ** 20} MiB`, S(sm.skymesh, 1, ' MB/s'), S(sm.raw, 1, ' MB/s'), sm.peerjs ? S(sm.peerjs, 1, ' MB/s') : 'not run',
+    xrows.push([label, `${x.config.bytes / 2 ** 20} MiB`, S(sm.skymesh, 1, 'MB/s'), S(sm.raw, 1, 'MB/s'), sm.peerjs ? S(sm.peerjs, 1, 'MB/s') : 'not run',
       S(sm.ratio || sm.ratioRaw, 2, '×'), sm.ratioPeerjs ? S(sm.ratioPeerjs, 2, '×') : '', x.inexact.length ? `**not exact: ${x.inexact.join(', ')}**` : 'exact']);
   }
   if (xrows.length) {
@@ -247,7 +247,7 @@ export function writeReport(R) {
   const xm = sec.transferMemory;
   if (xm?.ok && xm.summary?.sender) {
     const m = xm.summary;
-    const mib = (v) => S(v, 0, ' MiB');
+    const mib = (v) => S(v, 0, 'MiB');
     out.push(`### Peak memory, ${m.fileMiB} MiB file (node, node-datachannel, each peer its own process)`);
     out.push('');
     out.push(table(['process', 'in the room, no file yet (VmRSS)', 'peak (VmHWM)', 'peak − base − file size', 'highest VmRSS sampled (20 ms)'], [
@@ -255,7 +255,7 @@ export function writeReport(R) {
       ['receiver (accepts, `incomingData` Buffer)', mib(m.receiver.baseMiB), mib(m.receiver.peakMiB), mib(m.receiver.overFileMiB), mib(m.receiver.sampledMiB)],
     ]));
     out.push('');
-    out.push(`${xm.config.reps} repetition${xm.config.reps === 1 ? '' : 's'}; receiver rate ${S(m.mbps, 1, ' MB/s')}; bytes ${m.inexact ? `**not exact in ${m.inexact}**` : 'exact'}. ` +
+    out.push(`${xm.config.reps} repetition${xm.config.reps === 1 ? '' : 's'}; receiver rate ${S(m.mbps, 1, 'MB/s')}; bytes ${m.inexact ? `**not exact in ${m.inexact}**` : 'exact'}. ` +
       'Each end must hold the file once (the sender\'s Buffer, the receiver\'s result); "peak − base − file size" is what the transfer held beyond that: ' +
       'the chunks in flight, the stack\'s buffers, garbage not yet collected.');
     out.push('');
