@@ -435,8 +435,9 @@ UPLOAD_COMPLETED: 'uploadCompleted', DOWNLOAD_COMPLETED: 'downloadCompleted', RE
 USER_REJECTED: 'userRejected', CANCEL: 'cancel', ERROR: 'error', START_ERROR: 'startError'
 };
 P.DATA_TRANSFER_DATA_TYPE = Skyway.DATA_TRANSFER_DATA_TYPE = {
-BINARY_STRING: 'binaryString', ARRAY_BUFFER: 'arrayBuffer', BLOB: 'blob', DATA_URL: 'dataURL'
+BINARY_STRING: 'binaryString', ARRAY_BUFFER: 'arrayBuffer', BLOB: 'blob', STRING: 'string', DATA_URL: 'dataURL'
 };
+P.DATA_TRANSFER_SESSION_TYPE = Skyway.DATA_TRANSFER_SESSION_TYPE = {BLOB: 'blob', DATA_URL: 'dataURL'};
 function options(a) {
 var o = {timeout: 0, targets: null, callback: null};
 a.forEach(function(v) {

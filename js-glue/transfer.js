@@ -11,9 +11,14 @@
     UPLOAD_COMPLETED: 'uploadCompleted', DOWNLOAD_COMPLETED: 'downloadCompleted', REJECTED: 'rejected',
     USER_REJECTED: 'userRejected', CANCEL: 'cancel', ERROR: 'error', START_ERROR: 'startError'
   };
+  // transferInfo.chunkType: what the chunks are on the wire (always binary
+  // here: 'arrayBuffer'); DATA_URL is skymesh's earlier mistake for the
+  // session type, kept so code that used it still runs.
   P.DATA_TRANSFER_DATA_TYPE = Skyway.DATA_TRANSFER_DATA_TYPE = {
-    BINARY_STRING: 'binaryString', ARRAY_BUFFER: 'arrayBuffer', BLOB: 'blob', DATA_URL: 'dataURL'
+    BINARY_STRING: 'binaryString', ARRAY_BUFFER: 'arrayBuffer', BLOB: 'blob', STRING: 'string', DATA_URL: 'dataURL'
   };
+  // transferInfo.dataType: sendBlobData's or sendURLData's.
+  P.DATA_TRANSFER_SESSION_TYPE = Skyway.DATA_TRANSFER_SESSION_TYPE = {BLOB: 'blob', DATA_URL: 'dataURL'};
 
   // SkylinkJS's optional arguments, told apart by type.
   function options(a) {
@@ -22,7 +27,8 @@
       if (typeof v == 'number') o.timeout = Math.max(0, Math.round(v));
       else if (typeof v == 'string' || Array.isArray(v)) o.targets = Array.isArray(v) ? v : [v];
       else if (typeof v == 'function') o.callback = v;
-      // booleans (sendChunksAsBinary): chunks are always binary here
+      // booleans (sendChunksAsBinary): chunks are always binary here, so
+      // true and false alike give chunkType 'arrayBuffer'
     });
     return o;
   }

@@ -101,6 +101,10 @@ static cJSON *info_json(const sky_xfer *x) {
   cJSON_AddStringToObject(info, "name", x->name);
   cJSON_AddNumberToObject(info, "size", (double)x->size);
   cJSON_AddStringToObject(info, "dataType", x->flags & SKY_XF_DATA_URL ? "dataURL" : "blob");
+  /* SkylinkJS's word for what its chunks are on the wire: ours are always
+   * binary frames, what it calls "arrayBuffer" (it would say "binaryString"
+   * for base64 chunks, "string" for a data URL's). */
+  cJSON_AddStringToObject(info, "chunkType", "arrayBuffer");
   cJSON_AddStringToObject(info, "mimeType", x->mime);
   cJSON_AddNumberToObject(info, "percentage", x->size ? (double)(progress * 100 / x->size) : x->completed ? 100 : 0);
   cJSON_AddNumberToObject(info, "timeout", x->timeout_s);

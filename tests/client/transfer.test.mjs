@@ -77,6 +77,8 @@ for (const stack of stackNames()) {
         assert.equal(info.size, size);
         assert.equal(info.percentage, 100);
         assert.equal(info.dataType, 'blob');
+        assert.equal(info.dataType, b.sky.DATA_TRANSFER_SESSION_TYPE.BLOB);
+        assert.equal(info.chunkType, b.sky.DATA_TRANSFER_DATA_TYPE.ARRAY_BUFFER); // binary chunks, as SkylinkJS says it
         assert.equal(info.isPrivate, true);
         assert.equal(info.timeout, 30);
         assert.equal(info.chunkSize, CHUNK);
@@ -124,10 +126,13 @@ for (const stack of stackNames()) {
       const [got, , , info] = received(b, tid)[0];
       assert.equal(got, url);
       assert.equal(info.dataType, 'dataURL');
+      assert.equal(info.dataType, b.sky.DATA_TRANSFER_SESSION_TYPE.DATA_URL);
+      assert.equal(info.chunkType, 'arrayBuffer'); // its bytes go as binary chunks too
       assert.equal(info.mimeType, 'image/png');
-      // a Blob (node has them too): read once, its type travels as mimeType
+      // a Blob (node has them too): read by slices, its type travels as mimeType;
+      // sendChunksAsBinary (either way) changes nothing
       const blobBytes = bytes(70000, 3);
-      a.sky.sendBlobData(new Blob([blobBytes], { type: 'text/csv' }), [b.id]);
+      a.sky.sendBlobData(new Blob([blobBytes], { type: 'text/csv' }), [b.id], false);
       await waitUntil(() => lastUpload(a) !== tid && received(b, lastUpload(a)).length === 1, 'the Blob', 15000, [a, b]);
       const [gotBlob, , , blobInfo] = received(b, lastUpload(a))[0];
       assert.equal(blobInfo.mimeType, 'text/csv');

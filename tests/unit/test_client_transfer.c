@@ -236,6 +236,7 @@ static void roundtrip(size_t size) {
   snprintf(tid, sizeof tid, "%s-%d", SELF_A, id);
   assert_true(has(b, "emit incomingDataRequest", tid));
   assert_true(has(b, "\"isPrivate\":true", NULL));
+  assert_true(has(b, "\"dataType\":\"blob\",\"chunkType\":\"arrayBuffer\"", NULL)); /* binary chunks, SkylinkJS's word */
   assert_true(state_line(b, "request", SELF_A) >= 0);
   assert_int_equal(sky_client_respond_data(b->f.client, SELF_A, tid, true), SKY_OK);
   assert_true(state_line(b, "downloadStarted", SELF_A) >= 0);
