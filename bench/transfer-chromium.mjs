@@ -3,6 +3,8 @@
 //   skymesh  sendBlobData(Blob) -> incomingData (accepted at once): the Blob is
 //            read by 1 MiB slices as its chunks are due, sent as binary DATA
 //            frames under skymesh's window, received as a Blob;
+//   skymeshBytes  the same with the bytes already in memory (sendBlobData of
+//            the Uint8Array), as raw and PeerJS send them;
 //   raw      the same bytes on two directly wired RTCPeerConnections, as a
 //            careful app sends them: 64 KiB binary frames from an ArrayBuffer
 //            while bufferedAmount < 1 MiB, resumed on bufferedamountlow, copied
@@ -24,7 +26,7 @@ const args = parseArgs();
 const QUICK = !!args.quick;
 const CFG = { reps: Number(args.reps || (QUICK ? 1 : 3)), bytes: Number(args.mib || (QUICK ? 8 : 64)) * 1024 * 1024, frame: 65536 };
 setTimeout(() => { log('hard timeout, exiting'); process.exit(3); }, Number(args.timeout || 180000)).unref();
-const KINDS = ['skymesh', 'raw', 'peerjs'];
+const KINDS = ['skymesh', 'skymeshBytes', 'raw', 'peerjs'];
 
 // ---- in-page code (serialised by playwright) ----
 async function pageTransfer({ kind, bytes, frame, pjPort }) {
@@ -35,7 +37,7 @@ async function pageTransfer({ kind, bytes, frame, pjPort }) {
   for (let at = 0; at < bytes; at += 65536) crypto.getRandomValues(data.subarray(at, Math.min(bytes, at + 65536)));
   const want = await hex(data);
   let send; let close;
-  if (kind === 'skymesh') {
+  if (kind.startsWith('skymesh')) {
     const a = new window.Skyway(); const b = new window.Skyway();
     if (a.ready) await Promise.all([a.ready, b.ready]);
     let bId = null; const opened = new Set();
@@ -47,7 +49,9 @@ async function pageTransfer({ kind, bytes, frame, pjPort }) {
     for (const x of [a, b]) { x.init({ appKey: 'bench', roomServer: `${location.origin}/` }); x.joinRoom(room); }
     await timeout(both, 15000, 'skymesh channel open');
     b.on('incomingDataRequest', (tid, from, info, self) => { if (!self) b.acceptDataTransfer(from, tid, true); });
-    const file = new Blob([data], { type: 'application/octet-stream' }); // what a file input gives: bytes the page has not read
+    // skymesh: what a file input gives, bytes the page has not read (read by
+    // slices); skymeshBytes: the same bytes already in memory, as raw sends them.
+    const file = kind === 'skymesh' ? new Blob([data], { type: 'application/octet-stream' }) : data;
     send = () => new Promise((resolve) => {
       b.on('incomingData', (d, tid, from, info, self) => { if (!self) resolve(d); });
       a.sendBlobData(file, bId);
@@ -97,7 +101,7 @@ async function pageTransfer({ kind, bytes, frame, pjPort }) {
 }
 
 async function main() {
-  const res = { config: CFG, skymesh: [], raw: [], peerjs: [], inexact: [], errors: [] };
+  const res = { config: CFG, skymesh: [], skymeshBytes: [], raw: [], peerjs: [], inexact: [], errors: [] };
   let chromium;
   try { ({ chromium } = await import('playwright-core')); } catch (e) { res.errors.push(`playwright-core: ${e.message}`); emit(res); return; }
   if (!fs.existsSync(CHROMIUM)) { res.errors.push(`${CHROMIUM} missing`); emit(res); return; }
@@ -111,7 +115,7 @@ async function main() {
       for (const kind of order) {
         const { ctx, page } = await newPage(browser, sky.httpUrl);
         try {
-          if (kind === 'skymesh') {
+          if (kind.startsWith('skymesh')) {
             if (!haveSkymesh()) throw new Error('dist/ not built');
             await page.evaluate(loadScript, '/bench/lib/skymesh.js');
           } else if (kind === 'peerjs') await page.evaluate(loadScript, '/bench/lib/peerjs.min.js');
@@ -132,8 +136,9 @@ async function main() {
     await sky.stop(); await pj.stop();
   }
   res.summary = {
-    skymesh: summary(res.skymesh), raw: summary(res.raw), peerjs: summary(res.peerjs),
+    skymesh: summary(res.skymesh), skymeshBytes: summary(res.skymeshBytes), raw: summary(res.raw), peerjs: summary(res.peerjs),
     ratioRaw: pairRatios(res.skymesh, res.raw), ratioPeerjs: pairRatios(res.skymesh, res.peerjs),
+    bytesRatioRaw: pairRatios(res.skymeshBytes, res.raw), bytesRatioPeerjs: pairRatios(res.skymeshBytes, res.peerjs),
   };
   log(`chromium ${CFG.bytes / 2 ** 20} MiB: ` + KINDS.map((k) => `${k} ${res[k].map((x) => x.toFixed(1)).join(' ')}`).join(' | ') + ' MB/s');
   emit(res);
