@@ -1,5 +1,5 @@
 // Data-transfer throughput in node, one WebRTC stack per process (--stack ndc|wrtc):
-// 64 MiB (--quick: 16 MiB) from one peer to another,
+// 64 MiB (--quick: 8 MiB) from one peer to another,
 //   skymesh  sendBlobData(Buffer) -> incomingData (accepted at once): its binary
 //            DATA frames (64 KiB), window and acknowledgements, in C/WASM;
 //   raw      the same bytes on a plain RTCDataChannel of the same stack, as a
@@ -25,7 +25,7 @@ import { summary, pairRatios } from './lib/stats.mjs';
 const args = parseArgs();
 const QUICK = !!args.quick;
 const STACK = args.stack || 'ndc';
-const CFG = { reps: Number(args.reps || (QUICK ? 1 : 3)), bytes: (QUICK ? 16 : 64) * 1024 * 1024, frame: 65536 };
+const CFG = { reps: Number(args.reps || (QUICK ? 1 : 3)), bytes: (QUICK ? 8 : 64) * 1024 * 1024, frame: 65536 };
 setTimeout(() => { log('hard timeout, exiting'); process.exit(3); }, Number(args.timeout || 120000)).unref();
 
 const RTC = STACK === 'wrtc' ? (await import('@roamhq/wrtc')).default : await import('node-datachannel/polyfill');
