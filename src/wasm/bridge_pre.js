@@ -30,40 +30,40 @@ var skyXfer = Module['skyXfer'] = {src: {}, sink: {}};
 
 // A Blob source is read by blocks of SKY_XFER_BLOCK bytes (blob.slice(...)
 // .arrayBuffer()), on demand and SKY_XFER_AHEAD blocks ahead of the chunk C
-// asks for, at most SKY_XFER_HELD blocks kept: a 1 GB file never needs 1 GB
-// of heap. Returns the bytes [offset, offset + len) of source s, null when
-// they are not read yet (the reads are started; when one lands, channel h is
-// told "drained" so C asks again: SKY_XF_CHUNK_LATER), false when a read
-// failed. Blocks behind the chunk asked for go first: C never asks for bytes
-// before one it sent on that leg, so only another peer's lagging leg of the
-// same upload would read one again.
-var SKY_XFER_BLOCK = 1 << 20, SKY_XFER_AHEAD = 2, SKY_XFER_HELD = 4;
+// asks for: a 1 GB file never needs 1 GB of heap. Returns the bytes [offset,
+// offset + len) of source s, null when they are not read yet (the reads are
+// started; when one lands, channel h is told "drained" so C asks again:
+// SKY_XF_CHUNK_LATER), false when a read failed. Each channel reading s (one
+// per peer of an upload) keeps the blocks from its chunk's to AHEAD past it,
+// so a lagging peer's blocks stay while a faster one moves on: at most
+// 2 + AHEAD blocks per peer. C never asks a channel for bytes before ones it
+// sent there, so the blocks behind every channel's chunk are dropped.
+var SKY_XFER_BLOCK = 1 << 20, SKY_XFER_AHEAD = 2;
 function skyXferBytes(s, offset, len, h) {
   if (!s.blob) return s.subarray(offset, offset + len);
   if (s.failed) return false;
   var B = SKY_XFER_BLOCK, first = Math.floor(offset / B), last = Math.floor((offset + len - 1) / B);
-  var blocks = s.blocks || (s.blocks = {}), ready = true, b;
+  var blocks = s.blocks || (s.blocks = {}), at = s.at || (s.at = {}), ready = true, b, k;
+  at[h] = first;
+  for (b in blocks) {
+    var kept = blocks[b].loading;
+    for (k in at) kept = kept || (b >= at[k] && b <= at[k] + 1 + SKY_XFER_AHEAD);
+    if (!kept) delete blocks[b];
+  }
   for (b = first; b <= last + SKY_XFER_AHEAD && b * B < s.length; b++) {
     if (!blocks[b]) skyXferRead(s, b);
     if (b <= last && blocks[b].loading) ready = false;
-  }
-  // bounded: drop the loaded blocks farthest behind (then ahead) of this chunk
-  var rank = function(x) { return x < first ? 1e9 + first - x : x - first; };
-  var held = Object.keys(blocks).map(Number).sort(function(x, y) { return rank(y) - rank(x); });
-  for (var i = 0; i < held.length && Object.keys(blocks).length > SKY_XFER_HELD; i++) {
-    b = held[i];
-    if ((b < first || b > last + SKY_XFER_AHEAD) && !blocks[b].loading) delete blocks[b];
   }
   if (!ready) {
     (s.waiting || (s.waiting = {}))[h] = true;
     return null;
   }
   if (first == last) return blocks[first].bytes.subarray(offset - first * B, offset - first * B + len);
-  var out = new Uint8Array(len), at = 0; // a chunk across blocks: copied together
+  var out = new Uint8Array(len), to = 0; // a chunk across blocks: copied together
   for (b = first; b <= last; b++) {
-    var from = Math.max(offset, b * B) - b * B, to = Math.min(offset + len, (b + 1) * B) - b * B;
-    out.set(blocks[b].bytes.subarray(from, to), at);
-    at += to - from;
+    var lo = Math.max(offset, b * B) - b * B, hi = Math.min(offset + len, (b + 1) * B) - b * B;
+    out.set(blocks[b].bytes.subarray(lo, hi), to);
+    to += hi - lo;
   }
   return out;
 }

@@ -2,11 +2,15 @@
 // cancelDataTransfer) between real peers on both stacks, through the real
 // server: byte-exact (SHA-256 at both ends) at the chunk boundaries and at
 // 10 MiB + 1, reject, cancel by either side, timeout, a receiver that leaves
-// or crashes mid-way, three at once, a group transfer with one refusal, and a
+// or crashes mid-way, three at once, a group transfer with one refusal, a
+// file-backed Blob read by slices (and one that can no longer be read), and a
 // chat line that does not wait behind a big file.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   Skyway, makePeers, joinAll, waitUntil, sleep, stackNames, startTestServer, exitWhenDone, spawnPeer,
 } from './peers.mjs';
@@ -138,6 +142,38 @@ for (const stack of stackNames()) {
       assert.equal(blobInfo.mimeType, 'text/csv');
       assert.equal(blobInfo.dataType, 'blob');
       assert.equal(sha(gotBlob), sha(blobBytes));
+    });
+
+    // fs.openAsBlob: a Blob backed by a file, as a browser's File is: read by
+    // 1 MiB slices (at most four held), here for two peers at different paces,
+    // and unreadable once the file changes under it, as a File whose file did.
+    it('a file on disk (a Blob read by slices) to two peers at once; one changed under it fails', async () => {
+      const [a, b, c] = await peers(3);
+      autoAccept(b);
+      autoAccept(c);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skymesh-xfer-'));
+      try {
+        const data = bytes(9 * 1024 * 1024 + 3, 31);
+        fs.writeFileSync(path.join(dir, 'big.bin'), data);
+        let result;
+        a.sky.sendBlobData(await fs.openAsBlob(path.join(dir, 'big.bin')), (err, ok) => { result = [err, ok]; });
+        const tid = lastUpload(a);
+        await waitUntil(() => result, 'both peers done', 60000, [a, b, c]);
+        assert.equal(result[0], null);
+        for (const p of [b, c]) assert.equal(sha(received(p, tid)[0][0]), sha(data));
+
+        fs.writeFileSync(path.join(dir, 'gone.bin'), bytes(3 * 1024 * 1024, 32));
+        let failed;
+        a.sky.sendBlobData(await fs.openAsBlob(path.join(dir, 'gone.bin')), b.id, (err) => { failed = err; });
+        fs.writeFileSync(path.join(dir, 'gone.bin'), 'changed'); // before the first slice is read
+        const gone = lastUpload(a);
+        await waitUntil(() => failed && stateNames(b, gone).includes('error'), 'the error at both ends', 15000, [a, b]);
+        assert.equal(failed.transferErrors[b.id].code, 'send_failed');
+        assert.equal(received(b, gone).length, 0);
+        assert.deepEqual(a.sky.getCurrentDataTransfers(), {});
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('reject: the sender hears rejected and its callback an error', async () => {
