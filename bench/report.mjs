@@ -257,9 +257,12 @@ export function writeReport(R) {
     out.push(table(['process', 'in the room, no file yet (VmRSS)', 'peak (VmHWM)', 'peak − base − file size', 'highest VmRSS sampled (20 ms)'], [
       ['sender (`sendBlobData(Buffer)`)', mib(m.sender.baseMiB), mib(m.sender.peakMiB), mib(m.sender.overFileMiB), mib(m.sender.sampledMiB)],
       ['receiver (accepts, `incomingData` Buffer)', mib(m.receiver.baseMiB), mib(m.receiver.peakMiB), mib(m.receiver.overFileMiB), mib(m.receiver.sampledMiB)],
+      ...(m.senderFile?.peakMiB?.n ? [['sender of a file on disk (`fs.openAsBlob`: a Blob read by 1 MiB slices, as a browser File)', mib(m.senderFile.baseMiB), mib(m.senderFile.peakMiB),
+        `peak − base: ${mib(m.senderFile.overBaseMiB)} (the file itself is never held)`, mib(m.senderFile.sampledMiB)]] : []),
     ]));
     out.push('');
-    out.push(`${xm.config.reps} repetition${xm.config.reps === 1 ? '' : 's'}; receiver rate ${S(m.mbps, 1, 'MB/s')}; bytes ${m.inexact ? `**not exact in ${m.inexact}**` : 'exact'}. ` +
+    const fileNote = m.senderFile?.peakMiB?.n ? ` From the file: receiver rate ${S(m.senderFile.mbps, 1, 'MB/s')}, bytes ${m.senderFile.inexact ? `**not exact in ${m.senderFile.inexact}**` : 'exact'}.` : '';
+    out.push(`${xm.config.reps} repetition${xm.config.reps === 1 ? '' : 's'} of each sender, alternating; receiver rate ${S(m.mbps, 1, 'MB/s')}; bytes ${m.inexact ? `**not exact in ${m.inexact}**` : 'exact'}.${fileNote} ` +
       'Each end must hold the file once (the sender\'s Buffer, the receiver\'s result); "peak − base − file size" is what the transfer held beyond that: ' +
       'the chunks in flight, the stack\'s buffers, garbage not yet collected.');
     out.push('');

@@ -2,7 +2,9 @@
 // (--quick: 16 MiB) from a sender process to a receiver process, each peer in its
 // own process so each high-water mark is its own:
 //   sender    a Buffer of random bytes -> sendBlobData(Buffer, peer, callback),
-//             until the callback (every byte acknowledged);
+//             until the callback (every byte acknowledged); and, in runs of
+//             their own, the same bytes from a file on disk as a Blob
+//             (fs.openAsBlob, what a browser's File is), read by slices;
 //   receiver  accepts at once, until incomingData (the Buffer the bytes went into).
 // Per process, from /proc/self/status: VmRSS once in the room with the channel
 // open (before the file exists: module, stack, connection), VmRSS with the file
@@ -11,7 +13,7 @@
 // size: what the transfer itself held beyond the one copy of the file each end
 // must have. The bytes are checked (SHA-256) after the peak is read. Prints one
 // BENCH_RESULT line; nothing asserts.
-// Child mode: --child send|recv --url U --room R --bytes N (prints CHILD_RESULT).
+// Child mode: --child send|recv --url U --room R --bytes N [--file PATH] (prints CHILD_RESULT).
 import WebSocket from 'ws';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -19,7 +21,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startSkymeshServer } from './lib/servers.mjs';
-import { ROOT, parseArgs, emit, log, now, sleep, withTimeout } from './lib/util.mjs';
+import { ROOT, WORK, parseArgs, emit, log, now, sleep, withTimeout } from './lib/util.mjs';
 import { summary } from './lib/stats.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -48,8 +50,13 @@ async function child(role) {
   let peak = 0;
   const sampler = setInterval(() => { peak = Math.max(peak, status().rss); }, 20);
   if (role === 'send') {
-    const data = crypto.randomBytes(bytes);
-    out.sha = crypto.createHash('sha256').update(data).digest('hex');
+    let data;
+    if (args.file) {
+      data = await fs.openAsBlob(args.file); // bytes stay on disk until read
+    } else {
+      data = crypto.randomBytes(bytes);
+      out.sha = crypto.createHash('sha256').update(data).digest('hex');
+    }
     out.withFile = status().rss;
     await withTimeout(new Promise((resolve, reject) => x.sendBlobData(data, peer, (err) => (err ? reject(new Error(err.message)) : resolve()))), 100000, 'send');
   } else {
@@ -71,8 +78,9 @@ async function child(role) {
   process.exit(0);
 }
 
-function spawnChild(role, url, room) {
-  const proc = spawn(process.execPath, [SELF, '--child', role, '--url', url, '--room', room, '--bytes', String(CFG.bytes)], { stdio: ['ignore', 'pipe', 'inherit'] });
+function spawnChild(role, url, room, file) {
+  const proc = spawn(process.execPath, [SELF, '--child', role, '--url', url, '--room', room, '--bytes', String(CFG.bytes), ...(file ? ['--file', file] : [])],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
   let text = '';
   proc.stdout.on('data', (d) => { text += d; });
   const result = new Promise((resolve, reject) => proc.on('exit', (code) => {
@@ -85,43 +93,59 @@ function spawnChild(role, url, room) {
 
 async function main() {
   const server = await startSkymeshServer({ rate: 1000000, burst: 1000000 });
-  const res = { config: CFG, runs: [], errors: [] };
+  const res = { config: CFG, runs: [], fileRuns: [], errors: [] };
+  // The file the Blob runs send: random bytes written once, outside any measured process.
+  fs.mkdirSync(WORK, { recursive: true });
+  const file = path.join(WORK, `transfer-memory-${process.pid}.bin`);
+  const fileData = crypto.randomBytes(CFG.bytes);
+  fs.writeFileSync(file, fileData);
+  const fileSha = crypto.createHash('sha256').update(fileData).digest('hex');
   try {
     for (let rep = 0; rep < CFG.reps; rep++) {
-      const room = `mem-${rep}-${crypto.randomBytes(4).toString('hex')}`;
-      const recv = spawnChild('recv', server.httpUrl, room);
-      const send = spawnChild('send', server.httpUrl, room);
-      try {
-        const [r, s] = await withTimeout(Promise.all([recv.result, send.result]), 130000, 'transfer');
-        res.runs.push({ sender: s, receiver: r, exact: r.sha === s.sha && r.length === CFG.bytes });
-      } catch (e) {
-        res.errors.push(`rep ${rep}: ${e.message}`);
-        log(`rep ${rep}: ${e.message}`);
-        for (const c of [recv, send]) c.proc.kill('SIGKILL');
+      for (const kind of rep % 2 ? ['file', 'buffer'] : ['buffer', 'file']) {
+        const room = `mem-${rep}-${crypto.randomBytes(4).toString('hex')}`;
+        const recv = spawnChild('recv', server.httpUrl, room);
+        const send = spawnChild('send', server.httpUrl, room, kind === 'file' ? file : null);
+        try {
+          const [r, s] = await withTimeout(Promise.all([recv.result, send.result]), 130000, 'transfer');
+          const want = kind === 'file' ? fileSha : s.sha;
+          res[kind === 'file' ? 'fileRuns' : 'runs'].push({ sender: s, receiver: r, exact: r.sha === want && r.length === CFG.bytes });
+        } catch (e) {
+          res.errors.push(`${kind} rep ${rep}: ${e.message}`);
+          log(`${kind} rep ${rep}: ${e.message}`);
+          for (const c of [recv, send]) c.proc.kill('SIGKILL');
+        }
+        await sleep(300);
       }
-      await sleep(300);
     }
-  } finally { await server.stop(); }
+  } finally { await server.stop(); fs.rmSync(file, { force: true }); }
   const MiB = (kib) => kib / 1024;
-  const file = CFG.bytes / 2 ** 20;
+  const sizeMiB = CFG.bytes / 2 ** 20;
   const col = (f) => res.runs.map(f);
   res.summary = {
-    fileMiB: file,
+    fileMiB: sizeMiB,
     sender: {
       baseMiB: summary(col((x) => MiB(x.sender.base))), withFileMiB: summary(col((x) => MiB(x.sender.withFile))),
       peakMiB: summary(col((x) => MiB(x.sender.hwm))), sampledMiB: summary(col((x) => MiB(x.sender.peak))),
-      overFileMiB: summary(col((x) => MiB(x.sender.hwm - x.sender.base) - file)),
+      overFileMiB: summary(col((x) => MiB(x.sender.hwm - x.sender.base) - sizeMiB)),
     },
     receiver: {
       baseMiB: summary(col((x) => MiB(x.receiver.base))),
       peakMiB: summary(col((x) => MiB(x.receiver.hwm))), sampledMiB: summary(col((x) => MiB(x.receiver.peak))),
-      overFileMiB: summary(col((x) => MiB(x.receiver.hwm - x.receiver.base) - file)),
+      overFileMiB: summary(col((x) => MiB(x.receiver.hwm - x.receiver.base) - sizeMiB)),
     },
     mbps: summary(col((x) => x.receiver.mbps)),
     inexact: res.runs.filter((x) => !x.exact).length,
+    senderFile: {
+      baseMiB: summary(res.fileRuns.map((x) => MiB(x.sender.base))),
+      peakMiB: summary(res.fileRuns.map((x) => MiB(x.sender.hwm))), sampledMiB: summary(res.fileRuns.map((x) => MiB(x.sender.peak))),
+      overBaseMiB: summary(res.fileRuns.map((x) => MiB(x.sender.hwm - x.sender.base))),
+      mbps: summary(res.fileRuns.map((x) => x.receiver.mbps)),
+      inexact: res.fileRuns.filter((x) => !x.exact).length,
+    },
   };
   const s = res.summary;
-  log(`${file} MiB: sender peak ${s.sender.peakMiB.median?.toFixed(0)} MiB (base ${s.sender.baseMiB.median?.toFixed(0)}), receiver peak ${s.receiver.peakMiB.median?.toFixed(0)} MiB (base ${s.receiver.baseMiB.median?.toFixed(0)})`);
+  log(`${sizeMiB} MiB: sender of a file-backed Blob peak ${s.senderFile.peakMiB.median?.toFixed(0)} MiB (base ${s.senderFile.baseMiB.median?.toFixed(0)}); sender peak ${s.sender.peakMiB.median?.toFixed(0)} MiB (base ${s.sender.baseMiB.median?.toFixed(0)}), receiver peak ${s.receiver.peakMiB.median?.toFixed(0)} MiB (base ${s.receiver.baseMiB.median?.toFixed(0)})`);
   emit(res);
 }
 
