@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BENCH, ROOT, WORK, parseArgs, log } from './lib/util.mjs';
-import { writeReport } from './report.mjs';
+import { writeReport, scaleSvg, SCALE_SVG } from './report.mjs';
 
 const args = parseArgs();
 const QUICK = !!args.quick;
@@ -23,6 +23,7 @@ const SECTIONS = [
   ['nodeWrtc', 'client-node.mjs', ['--stack', 'wrtc'], 300000, 0],
   ['chromium', 'chromium.mjs', [], 240000, 25000],
   ['server', 'server-load.mjs', [], 420000, 25000],
+  ['serverScale', 'server-scale.mjs', [], 600000, 30000],
   ['resilience', 'resilience.mjs', [], 150000, 32000],
   ['transferNdc', 'transfer-node.mjs', ['--stack', 'ndc'], 180000, 20000],
   ['transferWrtc', 'transfer-node.mjs', ['--stack', 'wrtc'], 180000, 0],
@@ -77,6 +78,8 @@ async function main() {
     const results = JSON.parse(fs.readFileSync(src, 'utf8'));
     const md = results.machine.mode === 'quick' ? path.join(WORK, 'RESULTS-quick.md') : path.join(BENCH, 'RESULTS.md');
     fs.writeFileSync(md, writeReport(results));
+    const svg = scaleSvg(results.sections.serverScale);
+    if (svg) fs.writeFileSync(path.join(path.dirname(md), SCALE_SVG), svg);
     log(`wrote ${path.relative(ROOT, md)} from ${path.relative(ROOT, src)}`);
     return;
   }
@@ -112,6 +115,8 @@ async function main() {
   }
   fs.writeFileSync(jsonPath, JSON.stringify(results, null, 1) + '\n');
   fs.writeFileSync(mdPath, writeReport(results));
+  const svg = scaleSvg(results.sections.serverScale);
+  if (svg) fs.writeFileSync(path.join(path.dirname(mdPath), SCALE_SVG), svg);
   log(`wrote ${path.relative(ROOT, jsonPath)} and ${path.relative(ROOT, mdPath)} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 

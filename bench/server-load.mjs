@@ -15,14 +15,12 @@
 // Everything is bounded: counts, per-phase deadlines, and a hard process timeout.
 // Usage: node bench/server-load.mjs [--quick] [--servers skymesh,peerjs]
 import WebSocket from 'ws';
-import { RawWs, nextMessage } from './lib/rawws.mjs';
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startSkymeshServer, startPeerjsServer, skymeshServerBinary } from './lib/servers.mjs';
+import { skymeshServerBinary } from './lib/servers.mjs';
 import { procMemKiB, procCpuMs, parseArgs, emit, log, sleep, now, withTimeout, WORK } from './lib/util.mjs';
 
 const execFileP = promisify(execFile);
@@ -47,76 +45,8 @@ const SERVERS = String(args.servers || 'skymesh,peerjs').split(',').filter(Boole
 const HARD_TIMEOUT_MS = Number(args.timeout || (QUICK ? 45000 : 420000));
 setTimeout(() => { log('hard timeout reached, exiting'); process.exit(3); }, HARD_TIMEOUT_MS).unref();
 
-const WS_OPTS = { perMessageDeflate: false, handshakeTimeout: 10000 };
+import { ADAPTERS, holdPeers } from './lib/signaling.mjs';
 
-// ---- protocol adapters: the only code that differs between the two servers ----
-
-const skymesh = {
-  name: 'skymesh',
-  start: () => startSkymeshServer({ maxConnections: 20000, rate: 1000000, burst: 1000000, maxRooms: 20000 }),
-  // Opens one peer; resolves { ws, id } once it is in `room`.
-  connect(server, room) {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(server.wsUrl, WS_OPTS);
-      let id = null;
-      const fail = (e) => { ws.removeAllListeners('message'); ws.terminate(); reject(e); };
-      ws.on('error', fail);
-      ws.on('close', () => reject(new Error('closed before joined')));
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', v: 1, appKey: 'bench' })));
-      ws.on('message', (data) => {
-        const m = JSON.parse(data.toString());
-        if (m.type === 'welcome') { id = m.peerId; ws.send(JSON.stringify({ type: 'join', room, userData: {} })); }
-        else if (m.type === 'joined') { ws.removeAllListeners('message'); ws.removeAllListeners('close'); ws.on('message', () => {}); resolve({ ws, id }); }
-        else if (m.type === 'error') fail(new Error(`server error ${m.code}: ${m.text || ''}`));
-      });
-    });
-  },
-  // The same, on the batching raw client used by the relay phase.
-  async connectRaw(server, room) {
-    const ws = await RawWs.connect(server.wsUrl);
-    const isErr = (m) => m.type === 'error';
-    let p = nextMessage(ws, (m) => m.type === 'welcome' || isErr(m));
-    ws.send(JSON.stringify({ type: 'hello', v: 1, appKey: 'bench' }));
-    const w = await p;
-    if (isErr(w)) throw new Error(`hello: ${JSON.stringify(w)}`);
-    p = nextMessage(ws, (m) => m.type === 'joined' || isErr(m));
-    ws.send(JSON.stringify({ type: 'join', room, userData: {} }));
-    const j = await p;
-    if (isErr(j)) throw new Error(`join: ${JSON.stringify(j)}`);
-    return { ws, id: w.peerId };
-  },
-  relay: (to, seq) => JSON.stringify({ type: 'candidate', to, candidate: `candidate:${seq} 1 udp 2122260223 127.0.0.1 50000 typ host generation 0`, sdpMid: '0', sdpMLineIndex: 0 }),
-};
-
-const peerjs = {
-  name: 'peerjs',
-  start: () => startPeerjsServer({ maxConnections: 20000 }),
-  connect(server) {
-    return new Promise((resolve, reject) => {
-      const id = randomBytes(16).toString('hex');
-      const token = randomBytes(8).toString('hex');
-      const ws = new WebSocket(`${server.wsBase}?key=peerjs&id=${id}&token=${token}`, WS_OPTS);
-      const fail = (e) => { ws.removeAllListeners('message'); ws.terminate(); reject(e); };
-      ws.on('error', fail);
-      ws.on('close', () => reject(new Error('closed before OPEN')));
-      ws.on('message', (data) => {
-        const m = JSON.parse(data.toString());
-        if (m.type === 'OPEN') { ws.removeAllListeners('message'); ws.removeAllListeners('close'); ws.on('message', () => {}); resolve({ ws, id }); }
-        else if (m.type === 'ERROR' || m.type === 'ID-TAKEN') fail(new Error(`server error ${JSON.stringify(m.payload)}`));
-      });
-    });
-  },
-  async connectRaw(server) {
-    const id = randomBytes(16).toString('hex');
-    const ws = await RawWs.connect(`${server.wsBase}?key=peerjs&id=${id}&token=${randomBytes(8).toString('hex')}`);
-    const m = await nextMessage(ws, () => true);
-    if (m.type !== 'OPEN') throw new Error(`peerjs: ${JSON.stringify(m)}`);
-    return { ws, id };
-  },
-  relay: (dst, seq) => JSON.stringify({ type: 'CANDIDATE', dst, payload: { candidate: { candidate: `candidate:${seq} 1 udp 2122260223 127.0.0.1 50000 typ host generation 0`, sdpMid: '0', sdpMLineIndex: 0 }, type: 'data', connectionId: 'dc_bench0000000000' } }),
-};
-
-const ADAPTERS = { skymesh, peerjs };
 
 // The relayed message's sequence number, without a full JSON parse.
 function seqOf(buf) {
@@ -135,33 +65,14 @@ function closeAll(peers) {
 async function idleRun(adapter) {
   const server = await adapter.start();
   const peers = [];
-  let failures = 0;
-  let firstError = null;
   try {
     await sleep(300);
     await server.gc();
     const before = procMemKiB(server.pid);
     const cpu0 = procCpuMs(server.pid);
     const gen0 = process.cpuUsage();
-    const t0 = now();
-    const deadline = t0 + CFG.idleDeadlineMs;
-    let next = 0;
-    // `concurrency` workers, each opening peers one after another until N or the deadline.
-    const worker = async () => {
-      while (next < CFG.idlePeers && now() < deadline) {
-        const i = next++;
-        const room = `idle-${Math.floor(i / CFG.roomSize)}`;
-        try {
-          peers.push(await withTimeout(adapter.connect(server, room), 15000, 'connect'));
-        } catch (e) {
-          failures++;
-          if (!firstError) firstError = String(e.message || e);
-          if (failures > 50 && peers.length === 0) break;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: CFG.concurrency }, worker));
-    const rampMs = now() - t0;
+    const { failures, firstError, rampMs } = await holdPeers(adapter, server, peers,
+      { n: CFG.idlePeers, concurrency: CFG.concurrency, deadlineMs: CFG.idleDeadlineMs, roomSize: CFG.roomSize, roomPrefix: 'idle' });
     const cpuRamp = procCpuMs(server.pid) - cpu0;
     const genRamp = process.cpuUsage(gen0);
     await sleep(CFG.holdMs);

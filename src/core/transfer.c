@@ -49,10 +49,10 @@ struct sky_xfer {
 
 static sky_xfer *xfer_new(sky_client *c, bool upload, uint32_t id, const char *peer, const char *sender,
                           const char *name, size_t name_len, const char *mime, size_t mime_len) {
-  sky_xfer *x = calloc(1, sizeof *x);
+  sky_xfer *x = calloc(1, sizeof *x); /* owner: c->xfers until xfer_unlink */
   if (!x) return NULL;
-  x->name = malloc(name_len + 1);
-  x->mime = malloc(mime_len + 1);
+  x->name = malloc(name_len + 1); /* owner: x */
+  x->mime = malloc(mime_len + 1); /* owner: x */
   if (!x->name || !x->mime) {
     free(x->name);
     free(x->mime);
