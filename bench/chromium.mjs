@@ -29,6 +29,8 @@ const CFG = {
 };
 setTimeout(() => { log('hard timeout, exiting'); process.exit(3); }, Number(args.timeout || (QUICK ? 50000 : 240000))).unref();
 
+// ---- in-page code (serialised by playwright) ----
+
 async function pageStartupSkymesh() {
   const t0 = performance.now();
   await new Promise((resolve, reject) => {
@@ -72,19 +74,7 @@ async function pageChannel({ kind, cfg }) {
   const timeout = (p, ms, what) => Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(`${what} timed out`)), ms))]);
   let sendA; let setReplyA; let sendBig; let setOnBig; let close;
   if (kind === 'raw') {
-    const pc1 = new RTCPeerConnection({ iceServers: [] });
-    const pc2 = new RTCPeerConnection({ iceServers: [] });
-    pc1.onicecandidate = (e) => e.candidate && pc2.addIceCandidate(e.candidate).catch(() => {});
-    pc2.onicecandidate = (e) => e.candidate && pc1.addIceCandidate(e.candidate).catch(() => {});
-    const a = pc1.createDataChannel('skymesh', { ordered: true });
-    const bP = new Promise((r) => { pc2.ondatachannel = (e) => r(e.channel); });
-    await pc1.setLocalDescription(await pc1.createOffer());
-    await pc2.setRemoteDescription(pc1.localDescription);
-    await pc2.setLocalDescription(await pc2.createAnswer());
-    await pc1.setRemoteDescription(pc2.localDescription);
-    const b = await timeout(bP, 10000, 'raw channel');
-    await timeout(new Promise((r) => { if (a.readyState === 'open') r(); else a.onopen = r; }), 10000, 'raw open');
-    if (b.readyState !== 'open') await new Promise((r) => { b.onopen = r; });
+    const { pc1, pc2, a, b } = await window.benchRawPair();
     let reply = null;
     b.onmessage = (ev) => { const m = JSON.parse(ev.data); b.send(JSON.stringify({ type: 'chat', content: m.content })); };
     a.onmessage = () => { const w = reply; reply = null; w && w(); };

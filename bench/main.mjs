@@ -25,8 +25,10 @@ const SECTIONS = [
   ['server', 'server-load.mjs', [], 420000, 25000],
   ['serverScale', 'server-scale.mjs', [], 600000, 30000],
   ['resilience', 'resilience.mjs', [], 150000, 32000],
-  ['transferNdc', 'transfer-node.mjs', ['--stack', 'ndc'], 120000, 20000],
-  ['transferWrtc', 'transfer-node.mjs', ['--stack', 'wrtc'], 120000, 0],
+  ['transferNdc', 'transfer-node.mjs', ['--stack', 'ndc'], 180000, 20000],
+  ['transferWrtc', 'transfer-node.mjs', ['--stack', 'wrtc'], 180000, 0],
+  ['transferChromium', 'transfer-chromium.mjs', [], 180000, 25000],
+  ['transferMemory', 'transfer-memory.mjs', [], 150000, 20000],
   ['instances', 'instances.mjs', [], 180000, 30000],
   ['media', 'media-chromium.mjs', [], 240000, 25000],
 ];

@@ -74,9 +74,16 @@ export function writeReport(R) {
       targets.push(['5. memory per peer ≤ 0.2× PeerJS server', S(sv.ratios.rssPerPeerKiB, 2, '×'), verdict(sv.ratios.rssPerPeerKiB.median <= 0.2)]);
     }
   } else targets.push(['5. signaling server', sv?.error || 'not run', verdict(null)]);
+  const xfers = [['transferNdc', 'node, node-datachannel'], ['transferWrtc', 'node, @roamhq/wrtc'], ['transferChromium', 'Chromium']];
+  for (const [key, label] of xfers) {
+    const x = sec[key];
+    if (!x?.ok || !x.summary) continue;
+    targets.push([`11. file throughput (${label}) ≥ 0.9× raw`, S(x.summary.ratio || x.summary.ratioRaw, 2, '×'), verdict((x.summary.ratio || x.summary.ratioRaw).n ? (x.summary.ratio || x.summary.ratioRaw).median >= 0.9 : null)]);
+    if (x.summary.ratioPeerjs) targets.push([`11. file throughput (${label}) ahead of PeerJS`, S(x.summary.ratioPeerjs, 2, '×'), verdict(x.summary.ratioPeerjs.n ? x.summary.ratioPeerjs.median > 1 : null)]);
+  }
   out.push('## Targets');
   out.push('');
-  out.push(table(['target (issue 5)', 'result', 'verdict'], targets));
+  out.push(table(['target (issue 5, issue 11)', 'result', 'verdict'], targets));
   out.push('');
 
   // ---------- 1. weight ----------
@@ -227,21 +234,48 @@ export function writeReport(R) {
   out.push('');
 
   // ---------- 7. data transfers ----------
-  out.push('## 7. Data transfers: one big file between two node peers');
+  out.push('## 7. Data transfers: one big file between two peers');
   out.push('');
   const xrows = [];
-  for (const [key, label] of [['transferNdc', 'node-datachannel'], ['transferWrtc', '@roamhq/wrtc']]) {
+  for (const [key, label] of xfers) {
     const x = sec[key];
     if (!x?.ok || !x.summary) continue;
-    xrows.push([label, `${x.config.bytes / 2 ** 20} MiB`, S(x.summary.skymesh, 1, ' MB/s'), S(x.summary.raw, 1, ' MB/s'),
-      S(x.summary.ratio, 2, '×'), x.inexact.length ? `**not exact: ${x.inexact.join(', ')}**` : 'exact']);
+    const sm = x.summary;
+    xrows.push([label, `${x.config.bytes / 2 ** 20} MiB`, S(sm.skymesh, 1, 'MB/s'), S(sm.raw, 1, 'MB/s'), sm.peerjs ? S(sm.peerjs, 1, 'MB/s') : 'not run',
+      S(sm.ratio || sm.ratioRaw, 2, '×'), sm.ratioPeerjs ? S(sm.ratioPeerjs, 2, '×') : '', x.inexact.length ? `**not exact: ${x.inexact.join(', ')}**` : 'exact']);
+    if (sm.skymeshBytes?.n) {
+      xrows.push([`${label}, bytes in memory`, `${x.config.bytes / 2 ** 20} MiB`, S(sm.skymeshBytes, 1, 'MB/s'), '(the same runs)', '(the same runs)',
+        S(sm.bytesRatioRaw, 2, '×'), S(sm.bytesRatioPeerjs, 2, '×'), '']);
+    }
   }
   if (xrows.length) {
-    out.push(table(['stack', 'size', 'skymesh sendBlobData', 'raw RTCDataChannel', 'ratio', 'bytes'], xrows));
+    out.push(table(['runtime', 'size', 'skymesh sendBlobData', 'raw RTCDataChannel', 'PeerJS 1.5.5 send', 'skymesh ÷ raw', 'skymesh ÷ PeerJS', 'bytes'], xrows));
     out.push('');
-    out.push('skymesh: `sendBlobData(Buffer)` to `incomingData` (accepted at once: offer, accept, 64 KiB binary DATA frames, a 1 MiB window acknowledged every 256 KiB, the bytes written into one preallocated Buffer). ' +
-      'Raw: the same bytes as 64 KiB binary frames on a plain RTCDataChannel of the same stack while `bufferedAmount` < 1 MiB, into one Buffer. MB/s of content from the first send to the last byte; SHA-256 checked after the clock stops.');
+    out.push('skymesh: `sendBlobData` to the receiver\'s `incomingData`, accepted at once (offer, accept, 64 KiB binary DATA frames, a 1 MiB window acknowledged every 256 KiB); node sends a `Buffer` (written into one preallocated `Buffer`), Chromium a `Blob` (read by 1 MiB slices as the chunks are due, a cost raw and PeerJS, sending from memory, do not pay; received as a `Blob`), and, in the row \"bytes in memory\", a `Uint8Array` as raw and PeerJS do. ' +
+      'Raw: the same bytes as 64 KiB binary frames on a plain RTCDataChannel of the same stack while `bufferedAmount` < 1 MiB, resumed on `bufferedamountlow`, into one buffer. ' +
+      'PeerJS: a `DataConnection` with `serialization: \'binary\'`, one `send(ArrayBuffer)` of the whole file to its `data` event (PeerJS cuts it into 16,300-byte chunks and polls `bufferedAmount` every 50 ms above 8 MiB), on the PeerJS server. ' +
+      'MB/s of content from the send call to the last byte at the receiver; SHA-256 checked after the clock stops. Chromium: both peers in one page (one renderer thread for both ends), as in section 4.');
   } else out.push('not run');
+
+  const xm = sec.transferMemory;
+  if (xm?.ok && xm.summary?.sender) {
+    const m = xm.summary;
+    const mib = (v) => S(v, 0, 'MiB');
+    out.push(`### Peak memory, ${m.fileMiB} MiB file (node, node-datachannel, each peer its own process)`);
+    out.push('');
+    out.push(table(['process', 'in the room, no file yet (VmRSS)', 'peak (VmHWM)', 'peak − base − file size', 'highest VmRSS sampled (20 ms)'], [
+      ['sender (`sendBlobData(Buffer)`)', mib(m.sender.baseMiB), mib(m.sender.peakMiB), mib(m.sender.overFileMiB), mib(m.sender.sampledMiB)],
+      ['receiver (accepts, `incomingData` Buffer)', mib(m.receiver.baseMiB), mib(m.receiver.peakMiB), mib(m.receiver.overFileMiB), mib(m.receiver.sampledMiB)],
+      ...(m.senderFile?.peakMiB?.n ? [['sender of a file on disk (`fs.openAsBlob`: a Blob read by 1 MiB slices, as a browser File)', mib(m.senderFile.baseMiB), mib(m.senderFile.peakMiB),
+        `peak − base: ${mib(m.senderFile.overBaseMiB)} (the file itself is never held)`, mib(m.senderFile.sampledMiB)]] : []),
+    ]));
+    out.push('');
+    const fileNote = m.senderFile?.peakMiB?.n ? ` From the file: receiver rate ${S(m.senderFile.mbps, 1, 'MB/s')}, bytes ${m.senderFile.inexact ? `**not exact in ${m.senderFile.inexact}**` : 'exact'}.` : '';
+    out.push(`${xm.config.reps} repetition${xm.config.reps === 1 ? '' : 's'} of each sender, alternating; receiver rate ${S(m.mbps, 1, 'MB/s')}; bytes ${m.inexact ? `**not exact in ${m.inexact}**` : 'exact'}.${fileNote} ` +
+      'Each end must hold the file once (the sender\'s Buffer, the receiver\'s result); "peak − base − file size" is what the transfer held beyond that: ' +
+      'the chunks in flight, the stack\'s buffers, garbage not yet collected.');
+    out.push('');
+  }
 
   // ---------- 8. several instances ----------
   out.push('## 8. Several instances on one Redis (`--redis`)');

@@ -1,11 +1,15 @@
 // Data-transfer throughput in node, one WebRTC stack per process (--stack ndc|wrtc):
-// 64 MiB (--quick: 16 MiB) from one peer to another,
+// 64 MiB (--quick: 8 MiB) from one peer to another,
 //   skymesh  sendBlobData(Buffer) -> incomingData (accepted at once): its binary
 //            DATA frames (64 KiB), window and acknowledgements, in C/WASM;
 //   raw      the same bytes on a plain RTCDataChannel of the same stack, as a
 //            careful app would send them: 64 KiB binary frames while
 //            bufferedAmount < 1 MiB, resumed on bufferedamountlow (or a 1 ms
-//            poll where it is missing), the receiver copying them into one Buffer.
+//            poll where it is missing), the receiver copying them into one Buffer;
+//   peerjs   PeerJS 1.5.5 on the PeerJS server, on the same stack (its classes as
+//            globals): DataConnection (serialization 'binary') send(Buffer's
+//            ArrayBuffer) -> 'data' (PeerJS packs, cuts it into 16,300-byte
+//            chunks, and polls bufferedAmount every 50 ms above 8 MiB).
 // Alternating which goes first, repetition by repetition; MB/s of content from
 // the first send to the last byte received; the bytes checked (SHA-256) after
 // the clock stops. Prints one BENCH_RESULT line. Nothing here asserts.
@@ -13,7 +17,7 @@ import WebSocket from 'ws';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import fs from 'node:fs';
-import { startSkymeshServer } from './lib/servers.mjs';
+import { startSkymeshServer, startPeerjsServer } from './lib/servers.mjs';
 import { runBaselineMesh, closeMesh } from './baseline-mesh.mjs';
 import { ROOT, parseArgs, emit, log, now, sleep, withTimeout } from './lib/util.mjs';
 import { summary, pairRatios } from './lib/stats.mjs';
@@ -21,12 +25,18 @@ import { summary, pairRatios } from './lib/stats.mjs';
 const args = parseArgs();
 const QUICK = !!args.quick;
 const STACK = args.stack || 'ndc';
-const CFG = { reps: Number(args.reps || (QUICK ? 1 : 3)), bytes: (QUICK ? 16 : 64) * 1024 * 1024, frame: 65536 };
+const CFG = { reps: Number(args.reps || (QUICK ? 1 : 3)), bytes: (QUICK ? 8 : 64) * 1024 * 1024, frame: 65536 };
 setTimeout(() => { log('hard timeout, exiting'); process.exit(3); }, Number(args.timeout || 120000)).unref();
 
-const { RTCPeerConnection } = STACK === 'wrtc'
-  ? (await import('@roamhq/wrtc')).default
-  : await import('node-datachannel/polyfill');
+const RTC = STACK === 'wrtc' ? (await import('@roamhq/wrtc')).default : await import('node-datachannel/polyfill');
+const { RTCPeerConnection } = RTC;
+// PeerJS reads its globals once, at import: this stack's, and a `ws` that does
+// not throw on an 'error' nobody listens to (PeerJS sets only onclose).
+class QuietWebSocket extends WebSocket {
+  constructor(...a) { super(...a); this.on('error', () => {}); }
+}
+Object.assign(globalThis, { RTCPeerConnection, RTCSessionDescription: RTC.RTCSessionDescription, RTCIceCandidate: RTC.RTCIceCandidate, WebSocket: QuietWebSocket });
+const Peer = await import('peerjs').then((m) => (m.default || m).Peer, () => null);
 const DIST = path.join(ROOT, 'dist/skymesh.node.mjs');
 const Skyway = fs.existsSync(DIST) ? (await import(DIST)).default : null;
 
@@ -102,15 +112,41 @@ async function rawOnce(server) {
   } finally { closeMesh(peers); }
 }
 
+async function peerjsOnce(pj) {
+  const uid = crypto.randomBytes(6).toString('hex');
+  const mk = (id) => withTimeout(new Promise((resolve, reject) => {
+    const p = new Peer(id, { host: '127.0.0.1', port: pj.port, path: '/', key: 'peerjs', secure: false, debug: 0, config: { iceServers: [] } });
+    p.on('open', () => resolve(p));
+    p.on('error', (e) => reject(new Error(`peerjs: ${e.type || e}`)));
+  }), 10000, 'peerjs open');
+  const pa = await mk(`xa${uid}`);
+  const pb = await mk(`xb${uid}`).catch((e) => { pa.destroy(); throw e; });
+  try {
+    const cbP = new Promise((r) => pb.on('connection', (c) => c.on('open', () => r(c))));
+    const ca = pa.connect(`xb${uid}`, { serialization: 'binary', reliable: true });
+    await withTimeout(Promise.all([new Promise((r) => ca.on('open', r)), cbP]), 15000, 'peerjs connection open');
+    const cb = await cbP;
+    const got = new Promise((resolve) => cb.on('data', resolve));
+    const t0 = now();
+    ca.send(DATA.buffer.slice(DATA.byteOffset, DATA.byteOffset + DATA.length));
+    const data = await withTimeout(got, 100000, 'peerjs transfer');
+    const s = (now() - t0) / 1000;
+    return { mbps: CFG.bytes / 1e6 / s, exact: sha(new Uint8Array(data)) === WANT };
+  } finally { pa.destroy(); pb.destroy(); }
+}
+
 async function main() {
   const server = await startSkymeshServer({ rate: 1000000, burst: 1000000 });
-  const res = { stack: STACK, config: CFG, skymesh: [], raw: [], inexact: [], errors: [] };
+  const pj = await startPeerjsServer({});
+  const res = { stack: STACK, config: CFG, skymesh: [], raw: [], peerjs: [], inexact: [], errors: [] };
+  const SIDES = ['skymesh', 'raw', 'peerjs'];
   try {
     for (let rep = 0; rep < CFG.reps; rep++) {
-      for (const side of rep % 2 ? ['raw', 'skymesh'] : ['skymesh', 'raw']) {
+      for (const side of SIDES.slice(rep % 3).concat(SIDES.slice(0, rep % 3))) {
         try {
           if (side === 'skymesh' && !Skyway) throw new Error('dist/skymesh.node.mjs not built');
-          const r = side === 'raw' ? await rawOnce(server) : await skymeshOnce(server);
+          if (side === 'peerjs' && !Peer) throw new Error('peerjs not installed');
+          const r = side === 'raw' ? await rawOnce(server) : side === 'peerjs' ? await peerjsOnce(pj) : await skymeshOnce(server);
           res[side].push(r.mbps);
           if (!r.exact) res.inexact.push(`${side} rep ${rep}`);
         } catch (e) {
@@ -121,9 +157,12 @@ async function main() {
         await sleep(300);
       }
     }
-  } finally { await server.stop(); }
-  res.summary = { skymesh: summary(res.skymesh), raw: summary(res.raw), ratio: pairRatios(res.skymesh, res.raw) };
-  log(`[${STACK}] ${CFG.bytes / 2 ** 20} MiB: skymesh ${res.skymesh.map((x) => x.toFixed(1)).join(' ')} | raw ${res.raw.map((x) => x.toFixed(1)).join(' ')} MB/s`);
+  } finally { await server.stop(); await pj.stop(); }
+  res.summary = {
+    skymesh: summary(res.skymesh), raw: summary(res.raw), peerjs: summary(res.peerjs),
+    ratio: pairRatios(res.skymesh, res.raw), ratioPeerjs: pairRatios(res.skymesh, res.peerjs),
+  };
+  log(`[${STACK}] ${CFG.bytes / 2 ** 20} MiB: ` + SIDES.map((k) => `${k} ${res[k].map((x) => x.toFixed(1)).join(' ')}`).join(' | ') + ' MB/s');
   emit(res);
 }
 

@@ -1,7 +1,8 @@
 // Data transfers: SkylinkJS 0.6's sendBlobData / sendURLData /
 // acceptDataTransfer / cancelDataTransfer / getCurrentDataTransfers over the
 // core's transfer state machine (src/core/transfer.c). C decides what is sent
-// when; this file only registers the bytes to send under a handle (skyXfer.src)
+// when; this file only registers the bytes to send under a handle (skyXfer.src:
+// a Uint8Array, or a Blob the bridge reads by slices)
 // and turns what C received (skyXfer.sink) into a Buffer (node) or a Blob.
 (function(P) {
   P.DATA_TRANSFER_STATE = Skyway.DATA_TRANSFER_STATE = {
@@ -10,9 +11,14 @@
     UPLOAD_COMPLETED: 'uploadCompleted', DOWNLOAD_COMPLETED: 'downloadCompleted', REJECTED: 'rejected',
     USER_REJECTED: 'userRejected', CANCEL: 'cancel', ERROR: 'error', START_ERROR: 'startError'
   };
+  // transferInfo.chunkType: what the chunks are on the wire (always binary
+  // here: 'arrayBuffer'); DATA_URL is skymesh's earlier mistake for the
+  // session type, kept so code that used it still runs.
   P.DATA_TRANSFER_DATA_TYPE = Skyway.DATA_TRANSFER_DATA_TYPE = {
-    BINARY_STRING: 'binaryString', ARRAY_BUFFER: 'arrayBuffer', BLOB: 'blob', DATA_URL: 'dataURL'
+    BINARY_STRING: 'binaryString', ARRAY_BUFFER: 'arrayBuffer', BLOB: 'blob', STRING: 'string', DATA_URL: 'dataURL'
   };
+  // transferInfo.dataType: sendBlobData's or sendURLData's.
+  P.DATA_TRANSFER_SESSION_TYPE = Skyway.DATA_TRANSFER_SESSION_TYPE = {BLOB: 'blob', DATA_URL: 'dataURL'};
 
   // SkylinkJS's optional arguments, told apart by type.
   function options(a) {
@@ -21,7 +27,8 @@
       if (typeof v == 'number') o.timeout = Math.max(0, Math.round(v));
       else if (typeof v == 'string' || Array.isArray(v)) o.targets = Array.isArray(v) ? v : [v];
       else if (typeof v == 'function') o.callback = v;
-      // booleans (sendChunksAsBinary): chunks are always binary here
+      // booleans (sendChunksAsBinary): chunks are always binary here, so
+      // true and false alike give chunkType 'arrayBuffer'
     });
     return o;
   }
@@ -35,8 +42,8 @@
     return btoa(s);
   }
 
-  // Starts an upload of bytes (a Uint8Array); orig is what the sender's own
-  // incomingData gives back.
+  // Starts an upload of bytes (a Uint8Array, or {blob, length}); orig is what
+  // the sender's own incomingData gives back.
   P._xferStart = function(bytes, orig, name, mime, o, dataUrl) {
     var self = this, src = self._xferSeq = (self._xferSeq || 0) + 1;
     if (!self._m) throw skyError('wrong_state', 'skymesh: not in a room');
@@ -65,11 +72,9 @@
     var mime = data && typeof data.type == 'string' ? data.type : '';
     if (bytes) return self._xferStart(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), data, name, mime, o, false);
     if (!isBlob(data)) throw new TypeError('sendBlobData(): data must be a Blob, File, Buffer, typed array or ArrayBuffer');
-    data.arrayBuffer().then(function(buf) {
-      self._later(function() { self._xferStart(new Uint8Array(buf), data, name, mime, o, false); });
-    }, function(err) {
-      if (o.callback) self._safe(o.callback, [skyError('read_failed', 'skymesh: ' + err), null]);
-    });
+    // A Blob / File is never read whole: the bridge reads it by slices as C
+    // asks for chunks, a few MiB ahead (skyXferBytes in bridge_pre.js).
+    return self._xferStart({blob: data, length: data.size}, data, name, mime, o, false);
   };
 
   // sendURLData(dataURL, [timeout], [peerId | [ids]], [callback(error, success)]): the

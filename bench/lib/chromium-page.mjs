@@ -1,7 +1,8 @@
-// Debian's Chromium for the benchmarks: its launch flags and a page on the
-// skymesh server's origin (http://127.0.0.1:PORT/, a secure context, so
-// navigator.mediaDevices exists) whose /bench/ files come from disk through
-// the browser's request routing.
+// Debian's Chromium for the benchmarks (chromium.mjs, media-chromium.mjs,
+// transfer-chromium.mjs): its launch flags and a page on the skymesh server's
+// origin (http://127.0.0.1:PORT/, a secure context, so navigator.mediaDevices
+// exists) whose /bench/ files come from disk through the browser's request
+// routing, with window.benchRawPair() for raw-channel baselines.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './util.mjs';
@@ -36,7 +37,29 @@ export async function newPage(browser, origin, initScript = null) {
     return route.fulfill({ status: 404, body: 'not found' });
   });
   await page.goto(`${origin}bench/blank.html`);
+  await page.addScriptTag({ content: `window.benchRawPair = ${rawPair.toString()};` });
   return { ctx, page };
+}
+
+// In-page, as window.benchRawPair(): two RTCPeerConnections wired to each other
+// directly (no signaling server), one ordered channel open at both ends:
+// resolves {pc1, pc2, a (pc1's end), b (pc2's)}.
+async function rawPair() {
+  const timeout = (p, ms, what) => Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(`${what} timed out`)), ms))]);
+  const pc1 = new RTCPeerConnection({ iceServers: [] });
+  const pc2 = new RTCPeerConnection({ iceServers: [] });
+  pc1.onicecandidate = (e) => e.candidate && pc2.addIceCandidate(e.candidate).catch(() => {});
+  pc2.onicecandidate = (e) => e.candidate && pc1.addIceCandidate(e.candidate).catch(() => {});
+  const a = pc1.createDataChannel('skymesh', { ordered: true });
+  const bP = new Promise((r) => { pc2.ondatachannel = (e) => r(e.channel); });
+  await pc1.setLocalDescription(await pc1.createOffer());
+  await pc2.setRemoteDescription(pc1.localDescription);
+  await pc2.setLocalDescription(await pc2.createAnswer());
+  await pc1.setRemoteDescription(pc2.localDescription);
+  const b = await timeout(bP, 10000, 'raw channel');
+  await timeout(new Promise((r) => { if (a.readyState === 'open') r(); else a.onopen = r; }), 10000, 'raw open');
+  if (b.readyState !== 'open') await new Promise((r) => { b.onopen = r; });
+  return { pc1, pc2, a, b };
 }
 
 // In the page: loads a script by URL.

@@ -111,10 +111,14 @@ typedef struct sky_client_ops {
    * start (send) or cannot be stored (receive). xfer_send_chunk: sends one
    * binary frame on pc's channel, the header_len bytes of header followed by
    * bytes [offset, offset + len) of the source the API layer registered as
-   * src; 0 on success. xfer_sink_write: stores len bytes at offset of the
+   * src; 0 on success, SKY_XF_CHUNK_LATER when those bytes are not at hand
+   * yet (a Blob read asynchronously): nothing was sent, the core sends that
+   * chunk again later, and the API layer calls sky_client_on_channel_drain(pc)
+   * once they are (any other value: the leg fails). xfer_sink_write: stores len bytes at offset of the
    * download sink `sink` (made on its first write, for size bytes in all);
    * 0 on success. dc_max_message: the largest message pc's channel takes, 0
    * when unknown. */
+#define SKY_XF_CHUNK_LATER 1
   int (*xfer_send_chunk)(void *user, int pc, int src, uint64_t offset, size_t len, const char *header,
                          size_t header_len);
   int (*xfer_sink_write)(void *user, int sink, uint64_t size, uint64_t offset, const char *data, size_t len);
@@ -245,7 +249,8 @@ void sky_client_on_ice_candidate(sky_client *c, int pc, const char *candidate, s
                                  const char *sdp_mid, int sdp_mline_index);
 void sky_client_on_pc_state(sky_client *c, int pc, sky_pc_state_kind kind, const char *state);
 void sky_client_on_channel_message(sky_client *c, int pc, const char *data, size_t len, bool is_text);
-/* The channel's bufferedAmount fell low: send what is queued. */
+/* The channel's bufferedAmount fell low, or the bytes of a transfer's chunk
+ * that was SKY_XF_CHUNK_LATER are read: send what is queued. */
 void sky_client_on_channel_drain(sky_client *c, int pc);
 void sky_client_on_timer(sky_client *c);
 

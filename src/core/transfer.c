@@ -39,6 +39,7 @@ struct sky_xfer {
   int percent;      /* last progress said, -1 none */
   uint64_t deadline_ms;
   bool completed;   /* every byte confirmed (upload) or received (download) */
+  bool later;       /* upload: its next chunk was not read yet, within this pump */
   const char *end_state, *end_code, *end_message; /* an upload leg that failed: how (static text) */
   char *name;       /* owner: this record */
   char *mime;       /* owner: this record */
@@ -100,6 +101,10 @@ static cJSON *info_json(const sky_xfer *x) {
   cJSON_AddStringToObject(info, "name", x->name);
   cJSON_AddNumberToObject(info, "size", (double)x->size);
   cJSON_AddStringToObject(info, "dataType", x->flags & SKY_XF_DATA_URL ? "dataURL" : "blob");
+  /* SkylinkJS's word for what its chunks are on the wire: ours are always
+   * binary frames, what it calls "arrayBuffer" (it would say "binaryString"
+   * for base64 chunks, "string" for a data URL's). */
+  cJSON_AddStringToObject(info, "chunkType", "arrayBuffer");
   cJSON_AddStringToObject(info, "mimeType", x->mime);
   cJSON_AddNumberToObject(info, "percentage", x->size ? (double)(progress * 100 / x->size) : x->completed ? 100 : 0);
   cJSON_AddNumberToObject(info, "timeout", x->timeout_s);
@@ -335,16 +340,20 @@ int sky_client_send_data(sky_client *c, int src, uint64_t size, const char *name
 
 /* Sends DATA frames of p's running uploads, one chunk per transfer in turn,
  * while the channel takes them: chat first, the buffer under
- * SKY_XF_HIGH_WATER, each transfer within its window. */
+ * SKY_XF_HIGH_WATER, each transfer within its window. A transfer whose next
+ * chunk the API layer has not read yet (SKY_XF_CHUNK_LATER) sits out this
+ * pump: the API layer's drain call, once the bytes are read, comes back here;
+ * the offset stays in C, so nothing is skipped or sent twice. */
 void sky__xfer_pump(sky_client *c, sky_peer *p) {
   if (!c->xfers || !p->channel_open || p->outq.head || !c->ops.xfer_send_chunk) return;
   size_t buffered = c->ops.dc_buffered ? c->ops.dc_buffered(c->user, p->pc) : 0;
+  for (sky_xfer *x = c->xfers; x; x = x->next) x->later = false;
   bool sent = true;
   while (sent) {
     sent = false;
     for (sky_xfer *x = c->xfers; x; x = x->next) {
       if (!x->upload || x->state != XS_RUNNING || x->pc != p->pc || strcmp(x->peer, p->id) != 0) continue;
-      if (x->done >= x->size || x->done - x->acked >= SKY_XF_WINDOW) continue;
+      if (x->later || x->done >= x->size || x->done - x->acked >= SKY_XF_WINDOW) continue;
       if (buffered >= SKY_XF_HIGH_WATER) {
         c->flush_blocked = true; /* the drain event, or the retry timer, comes back here */
         return;
@@ -354,7 +363,12 @@ void sky__xfer_pump(sky_client *c, sky_peer *p) {
       unsigned char header[SKY_XF_DATA_HEADER];
       sky_xf_frame f = {.op = SKY_XF_DATA, .id = x->id, .offset = x->done};
       size_t hn = sky_xf_encode(&f, header, sizeof header);
-      if (c->ops.xfer_send_chunk(c->user, p->pc, x->handle, x->done, len, (const char *)header, hn) != 0) {
+      int rc = c->ops.xfer_send_chunk(c->user, p->pc, x->handle, x->done, len, (const char *)header, hn);
+      if (rc == SKY_XF_CHUNK_LATER) {
+        x->later = true;
+        continue;
+      }
+      if (rc != 0) {
         send_control(c, x, SKY_XF_CANCEL_UP, 0, SKY_XF_R_ERROR);
         leg_fail(c, x, "error", "send_failed", "the data channel refused a chunk");
         return; /* the list changed */

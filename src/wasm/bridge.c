@@ -60,7 +60,10 @@
  *   sky_js_xfer_chunk(h, src, offset, len, hdr, hdr_len)  synchronous: sends hdr
  *                                      (C-owned, copied) + bytes [offset, len) of
  *                                      the JS-owned source src as one binary
- *                                      frame; 0 sent, -1 failed
+ *                                      frame; 0 sent, -1 failed, 1 not read
+ *                                      yet (a Blob source: JS reads it by
+ *                                      slices, then calls sky_cb_channel_drain(h)
+ *                                      and C asks again)
  *   sky_js_xfer_sink(sink, size, offset, data, len)  synchronous: copies data
  *                                      (C-owned) into JS sink `sink`, made on
  *                                      first write; JS owns the sink, and

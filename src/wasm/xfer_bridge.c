@@ -4,7 +4,8 @@
  * cancelDataTransfer / getCurrentDataTransfers (js-glue/transfer.js).
  *
  * The bytes stay in JS (skyXfer, bridge_pre.js): an upload's source is a
- * Uint8Array the API layer registered under a handle it chose; a download's
+ * Uint8Array, or a Blob read by slices on demand, that the API layer
+ * registered under a handle it chose; a download's
  * sink is made here on its first write, under the handle the core chose. The
  * core decides which bytes go where and when. Sizes and offsets cross as
  * doubles (exact below 2^53; transfers stop at SKY_XF_SIZE_MAX).
@@ -21,13 +22,18 @@
 
 /* header: C-owned, copied at once. Sends header + bytes [offset, offset+len)
  * of source src as one binary frame on h's channel. 0 sent, -1 not open /
- * unknown source / the stack refused. */
+ * unknown source / a read failed / the stack refused, 1 (SKY_XF_CHUNK_LATER)
+ * those bytes of a Blob are not read yet: nothing sent, h's drain callback
+ * comes when they are (skyXferBytes, bridge_pre.js). */
 EM_JS(int, sky_js_xfer_chunk, (int h, int src, double offset, int len, const char *header, int header_len), {
   var e = skyPcs[h], s = skyXfer.src[src];
   if (!e || !e.dc || !s || offset + len > s.length) return -1;
+  var bytes = skyXferBytes(s, offset, len, h);
+  if (bytes === null) return 1;
+  if (!bytes) return -1;
   var frame = new Uint8Array(header_len + len);
   frame.set(HEAPU8.subarray(header, header + header_len));
-  frame.set(s.subarray(offset, offset + len), header_len);
+  frame.set(bytes, header_len);
   try {
     e.dc.send(frame);
     return 0;

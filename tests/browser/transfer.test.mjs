@@ -47,13 +47,27 @@ test('a file from one page to another: accept inline, progress, an exact downloa
   await Promise.all([alice, bob].map((rec) => waitForOpenChannels(rec, 1)));
   assert.equal((await alice.page.textContent('#send-file')).trim(), 'Send file');
 
-  const data = crypto.randomBytes(3 * 1024 * 1024 + 1);
+  // Larger than the sender's read-ahead (4 slices of 1 MiB held at most): the
+  // File is read by slices as the chunks go, never whole.
+  const data = crypto.randomBytes(9 * 1024 * 1024 + 1);
   await alice.page.setInputFiles('#file', { name: 'photo.bin', mimeType: 'application/octet-stream', buffer: data });
   const offer = await waitForTransfer(bob, (t) => t.text.includes('offers photo.bin'), 'offering photo.bin');
   assert.equal(offer.text, `Alice offers photo.bin (${data.length} bytes)`);
   assert.deepEqual(offer.actions, ['Accept', 'Reject']);
   await waitForTransfer(alice, (t) => t.text.startsWith('Offering photo.bin'), 'offering');
 
+  // Alice's page samples what the bridge holds of her File while it goes.
+  await alice.page.evaluate(() => {
+    window.heldMax = 0; window.heldSeen = 0;
+    window.heldTimer = setInterval(() => {
+      for (const s of Object.values(window.skyway._m.skyXfer.src)) {
+        if (!s.blob) continue;
+        const held = Object.values(s.blocks || {}).reduce((n, b) => n + (b.bytes ? b.bytes.length : 0), 0);
+        window.heldMax = Math.max(window.heldMax, held);
+        window.heldSeen++;
+      }
+    }, 2);
+  });
   await bob.page.click('#transfers .transfer button:text("Accept")');
   // a chat line while the file may still be on its way
   await send(bob, 'got it?');
@@ -63,6 +77,9 @@ test('a file from one page to another: accept inline, progress, an exact downloa
   assert.equal(done.progress, 100);
   const sent = await waitForTransfer(alice, (t) => t.text.startsWith('Sent photo.bin'), 'sent');
   assert.equal(sent.progress, 100);
+  const held = await alice.page.evaluate(() => { clearInterval(window.heldTimer); return [window.heldSeen, window.heldMax]; });
+  assert.ok(held[0] > 0, 'the File was sent from slices');
+  assert.ok(held[1] > 0 && held[1] <= 4 * 1024 * 1024, `at most 4 MiB of the File held at once (saw ${held[1]})`);
   // Bob clicks the link, as a person does: the browser saves exactly Alice's bytes.
   const [download] = await Promise.all([bob.page.waitForEvent('download'), bob.page.click('#transfers a:text("Download")')]);
   assert.equal(download.suggestedFilename(), 'photo.bin');

@@ -2,11 +2,15 @@
 // cancelDataTransfer) between real peers on both stacks, through the real
 // server: byte-exact (SHA-256 at both ends) at the chunk boundaries and at
 // 10 MiB + 1, reject, cancel by either side, timeout, a receiver that leaves
-// or crashes mid-way, three at once, a group transfer with one refusal, and a
+// or crashes mid-way, three at once, a group transfer with one refusal, a
+// file-backed Blob read by slices (and one that can no longer be read), and a
 // chat line that does not wait behind a big file.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   Skyway, makePeers, joinAll, waitUntil, sleep, stackNames, startTestServer, exitWhenDone, spawnPeer,
 } from './peers.mjs';
@@ -77,6 +81,8 @@ for (const stack of stackNames()) {
         assert.equal(info.size, size);
         assert.equal(info.percentage, 100);
         assert.equal(info.dataType, 'blob');
+        assert.equal(info.dataType, b.sky.DATA_TRANSFER_SESSION_TYPE.BLOB);
+        assert.equal(info.chunkType, b.sky.DATA_TRANSFER_DATA_TYPE.ARRAY_BUFFER); // binary chunks, as SkylinkJS says it
         assert.equal(info.isPrivate, true);
         assert.equal(info.timeout, 30);
         assert.equal(info.chunkSize, CHUNK);
@@ -124,15 +130,50 @@ for (const stack of stackNames()) {
       const [got, , , info] = received(b, tid)[0];
       assert.equal(got, url);
       assert.equal(info.dataType, 'dataURL');
+      assert.equal(info.dataType, b.sky.DATA_TRANSFER_SESSION_TYPE.DATA_URL);
+      assert.equal(info.chunkType, 'arrayBuffer'); // its bytes go as binary chunks too
       assert.equal(info.mimeType, 'image/png');
-      // a Blob (node has them too): read once, its type travels as mimeType
+      // a Blob (node has them too): read by slices, its type travels as mimeType;
+      // sendChunksAsBinary (either way) changes nothing
       const blobBytes = bytes(70000, 3);
-      a.sky.sendBlobData(new Blob([blobBytes], { type: 'text/csv' }), [b.id]);
+      a.sky.sendBlobData(new Blob([blobBytes], { type: 'text/csv' }), [b.id], false);
       await waitUntil(() => lastUpload(a) !== tid && received(b, lastUpload(a)).length === 1, 'the Blob', 15000, [a, b]);
       const [gotBlob, , , blobInfo] = received(b, lastUpload(a))[0];
       assert.equal(blobInfo.mimeType, 'text/csv');
       assert.equal(blobInfo.dataType, 'blob');
       assert.equal(sha(gotBlob), sha(blobBytes));
+    });
+
+    // fs.openAsBlob: a Blob backed by a file, as a browser's File is: read by
+    // 1 MiB slices (at most four held), here for two peers at different paces,
+    // and unreadable once the file changes under it, as a File whose file did.
+    it('a file on disk (a Blob read by slices) to two peers at once; one changed under it fails', async () => {
+      const [a, b, c] = await peers(3);
+      autoAccept(b);
+      autoAccept(c);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skymesh-xfer-'));
+      try {
+        const data = bytes(9 * 1024 * 1024 + 3, 31);
+        fs.writeFileSync(path.join(dir, 'big.bin'), data);
+        let result;
+        a.sky.sendBlobData(await fs.openAsBlob(path.join(dir, 'big.bin')), (err, ok) => { result = [err, ok]; });
+        const tid = lastUpload(a);
+        await waitUntil(() => result, 'both peers done', 60000, [a, b, c]);
+        assert.equal(result[0], null);
+        for (const p of [b, c]) assert.equal(sha(received(p, tid)[0][0]), sha(data));
+
+        fs.writeFileSync(path.join(dir, 'gone.bin'), bytes(3 * 1024 * 1024, 32));
+        let failed;
+        a.sky.sendBlobData(await fs.openAsBlob(path.join(dir, 'gone.bin')), b.id, (err) => { failed = err; });
+        fs.writeFileSync(path.join(dir, 'gone.bin'), 'changed'); // before the first slice is read
+        const gone = lastUpload(a);
+        await waitUntil(() => failed && stateNames(b, gone).includes('error'), 'the error at both ends', 15000, [a, b]);
+        assert.equal(failed.transferErrors[b.id].code, 'send_failed');
+        assert.equal(received(b, gone).length, 0);
+        assert.deepEqual(a.sky.getCurrentDataTransfers(), {});
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('reject: the sender hears rejected and its callback an error', async () => {
