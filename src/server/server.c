@@ -3,9 +3,11 @@
 #include "server.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <utlist.h>
+#include <ev.h>
 
 #include "connection.h"
 #include "http.h"
@@ -103,9 +105,20 @@ bool sky_server_init(sky_server *s, const sky_config *cfg) {
   info.gid = -1;
   info.uid = -1;
   info.port = CONTEXT_PORT_NO_LISTEN;
+  /* libev rather than libuv: lws 4.1.6's libuv backend closes a socket
+   * without its WebSocket close frame (no close code reaches the client). */
+  s->loop = ev_loop_new(EVFLAG_AUTO); /* owner: s, ev_loop_destroy in sky_server_destroy */
+  if (!s->loop) {
+    fprintf(stderr, "skymesh-server: cannot create the event loop\n");
+    return false;
+  }
+  void *loops[] = {s->loop};
+  info.options |= LWS_SERVER_OPTION_LIBEV;
+  info.foreign_loops = loops;
   s->ctx = lws_create_context(&info);
   if (!s->ctx) {
     fprintf(stderr, "skymesh-server: cannot create the lws context\n");
+    sky_server_destroy(s);
     return false;
   }
 
@@ -123,14 +136,12 @@ bool sky_server_init(sky_server *s, const sky_config *cfg) {
   s->vhost = lws_create_vhost(s->ctx, &vinfo);
   if (!s->vhost) {
     fprintf(stderr, "skymesh-server: cannot listen on %s port %d\n", cfg->host, cfg->port);
-    lws_context_destroy(s->ctx);
-    s->ctx = NULL;
+    sky_server_destroy(s);
     return false;
   }
   if (cfg->redis.enabled && !sky_rooms_redis_start(s)) {
     fprintf(stderr, "skymesh-server: out of memory\n");
-    lws_context_destroy(s->ctx);
-    s->ctx = NULL;
+    sky_server_destroy(s);
     return false;
   }
   return true;
@@ -146,9 +157,7 @@ void sky_server_run(sky_server *s) {
   fflush(stdout);
 
   lws_sul_schedule(s->ctx, 0, &s->tick, on_tick, TICK_MS * LWS_US_PER_MS);
-  while (!s->done) {
-    if (lws_service(s->ctx, 0) < 0) break;
-  }
+  while (!s->done) ev_run(s->loop, EVRUN_ONCE);
 }
 
 void sky_server_destroy(sky_server *s) {
@@ -158,6 +167,10 @@ void sky_server_destroy(sky_server *s) {
     if (s->bus) sky_rooms_redis_stop(s); /* pending replies are dropped: nobody is told anything now */
     lws_context_destroy(s->ctx); /* closes every socket: each conn is destroyed */
     s->ctx = NULL;
+  }
+  if (s->loop) {
+    ev_loop_destroy(s->loop);
+    s->loop = NULL;
   }
   sky_rooms_free_all(s); /* normally already empty */
 }
