@@ -34,7 +34,16 @@ function fdLimit() {
   try { return Number(execFileSync('sh', ['-c', 'ulimit -n']).toString().trim()) || Infinity; } catch { return Infinity; }
 }
 
+// Sockets the last point (or section) closed sit in TIME_WAIT for 60 s, each
+// holding a loopback port: wait until N more peers and the relay pairs fit.
+async function portsFor(n) {
+  const tw = () => Number(/TCP:.*\btw (\d+)/.exec(fs.readFileSync('/proc/net/sockstat', 'utf8'))?.[1] || 0);
+  const until = Date.now() + 70000;
+  while (tw() + n > 26000 && Date.now() < until) await sleep(1000);
+}
+
 async function point(adapter, n) {
+  await portsFor(n);
   const server = await adapter.start(n + 1000);
   const peers = [];
   try {

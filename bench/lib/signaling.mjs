@@ -91,7 +91,9 @@ export async function holdPeers(adapter, server, peers, { n, concurrency, deadli
   const worker = async () => {
     while (next < n && now() - t0 < deadlineMs) {
       const i = next++;
-      const from = spreadAddresses ? `127.0.0.${1 + Math.floor(i / PORTS_PER_ADDRESS)}` : undefined;
+      // An explicit source address makes the kernel pick the port at bind() time,
+      // a search that slows with every port in use: only past the first address.
+      const from = spreadAddresses && i >= PORTS_PER_ADDRESS ? `127.0.0.${1 + Math.floor(i / PORTS_PER_ADDRESS)}` : undefined;
       try {
         peers.push(await withTimeout(adapter.connect(server, `${roomPrefix}-${Math.floor(i / roomSize)}`, from), 15000, 'connect'));
       } catch (e) {
