@@ -51,8 +51,8 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
   if (!s->stopping) sky_conn_run_deadlines(s);
   if (s->stopping && (s->conn_count == 0 || sky_now_ms() >= s->stop_deadline_ms)) {
     s->done = true;
-    /* Timers run before lws computes its poll wait: with nothing scheduled
-     * it would sleep its default 30 s before the loop sees `done`. */
+    /* No timer is scheduled any more: without this wake-up (lws's event
+     * pipe) ev_run would wait for the next socket event to see `done`. */
     lws_cancel_service(s->ctx);
     return;
   }
