@@ -259,6 +259,8 @@ void sky__media_stop_all(sky_client *c);  /* close: stops everything */
 
 /* peer.c */
 sky_peer *sky__peer_find(const sky_client *c, const char *id);
+/* The peer whose connection handle is pc (hidden ones too), or NULL. */
+sky_peer *sky__peer_by_pc(const sky_client *c, int pc);
 sky_peer *sky__peer_add(sky_client *c, const char *id, const char *user_data);
 /* Removes a peer: emits peerLeft when announce (never for a hidden peer),
  * closes its connection, frees. */

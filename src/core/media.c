@@ -16,12 +16,6 @@
 
 static const char MEDIA_FRAME_PREFIX[] = "{\"t\":\"media\"";
 
-static sky_peer *peer_by_pc(const sky_client *c, int pc) {
-  sky_peer *p = NULL;
-  if (pc > 0) HASH_FIND(hh_pc, c->peers_by_pc, &pc, sizeof pc, p);
-  return p;
-}
-
 static bool in_room(const sky_client *c) { return c->state == SKY_ROOM_IN_ROOM; }
 
 static bool slot_screen(int i) { return i == 1; }
@@ -332,7 +326,7 @@ bool sky__media_on_frame(sky_client *c, sky_peer *p, const char *data, size_t le
 
 void sky_client_on_remote_stream(sky_client *c, int pc, int handle, const char *stream_id) {
   if (!c || !stream_id || handle <= 0) return;
-  sky_peer *p = peer_by_pc(c, pc);
+  sky_peer *p = sky__peer_by_pc(c, pc);
   if (!p) return;
   sky__enter(c);
   sky_remote_stream *r = remote_by_id(p, stream_id);
@@ -346,7 +340,7 @@ void sky_client_on_remote_stream(sky_client *c, int pc, int handle, const char *
 
 void sky_client_on_remote_stream_ended(sky_client *c, int pc, int handle) {
   if (!c || handle <= 0) return;
-  sky_peer *p = peer_by_pc(c, pc);
+  sky_peer *p = sky__peer_by_pc(c, pc);
   if (!p) return;
   sky__enter(c);
   for (int i = 0; i < SKY_MEDIA_REMOTE_MAX; i++) {
@@ -406,7 +400,7 @@ void sky__media_stable(sky_client *c, sky_peer *p) {
 
 void sky_client_on_negotiation_needed(sky_client *c, int pc) {
   if (!c) return;
-  sky_peer *p = peer_by_pc(c, pc);
+  sky_peer *p = sky__peer_by_pc(c, pc);
   /* Before the first handshake completes, or while our offer is being made,
    * the offer in flight carries the change (a change queued behind it was
    * flagged by changed_mid_handshake). */

@@ -34,7 +34,7 @@ sky_peer *sky__peer_visible(const sky_client *c, const char *id) {
   return p && !p->hidden ? p : NULL;
 }
 
-static sky_peer *peer_by_pc(const sky_client *c, int pc) {
+sky_peer *sky__peer_by_pc(const sky_client *c, int pc) {
   sky_peer *p = NULL;
   if (pc > 0) HASH_FIND(hh_pc, c->peers_by_pc, &pc, sizeof pc, p);
   return p;
@@ -401,7 +401,7 @@ void sky__peer_on_candidate(sky_client *c, const sky_msg *m) {
 
 void sky_client_on_local_description(sky_client *c, int pc, sky_sdp_type type, const char *sdp, size_t len) {
   if (!c || !sdp) return;
-  sky_peer *p = peer_by_pc(c, pc);
+  sky_peer *p = sky__peer_by_pc(c, pc);
   if (!p) return;
   sky__enter(c);
   char *text = malloc(len + 1);
@@ -429,7 +429,7 @@ void sky_client_on_local_description(sky_client *c, int pc, sky_sdp_type type, c
 
 void sky_client_on_remote_description_set(sky_client *c, int pc, bool ok) {
   if (!c) return;
-  sky_peer *p = peer_by_pc(c, pc);
+  sky_peer *p = sky__peer_by_pc(c, pc);
   if (!p) return;
   sky__enter(c);
   if (!ok) {
@@ -450,7 +450,7 @@ void sky_client_on_remote_description_set(sky_client *c, int pc, bool ok) {
 void sky_client_on_ice_candidate(sky_client *c, int pc, const char *candidate, size_t len, const char *sdp_mid,
                                  int sdp_mline_index) {
   if (!c) return;
-  sky_peer *p = peer_by_pc(c, pc);
+  sky_peer *p = sky__peer_by_pc(c, pc);
   if (!p || len > SKY_CANDIDATE_MAX) return;
   char text[SKY_CANDIDATE_MAX + 1];
   if (candidate && len) memcpy(text, candidate, len);
@@ -490,7 +490,7 @@ static void channel_opened(sky_client *c, sky_peer *p) {
 
 void sky_client_on_pc_state(sky_client *c, int pc, sky_pc_state_kind kind, const char *state) {
   if (!c || !state) return;
-  sky_peer *p = peer_by_pc(c, pc);
+  sky_peer *p = sky__peer_by_pc(c, pc);
   if (!p) return;
   sky__enter(c);
   bool failed = strcmp(state, "failed") == 0 || strcmp(state, "closed") == 0;
@@ -626,7 +626,7 @@ int sky__peer_send_binary(sky_client *c, sky_peer *p, const void *data, size_t l
 
 void sky_client_on_channel_drain(sky_client *c, int pc) {
   if (!c) return;
-  sky_peer *p = peer_by_pc(c, pc);
+  sky_peer *p = sky__peer_by_pc(c, pc);
   if (!p) return;
   sky__enter(c);
   sky__peer_flush_all(c);
@@ -635,7 +635,7 @@ void sky_client_on_channel_drain(sky_client *c, int pc) {
 
 void sky_client_on_channel_message(sky_client *c, int pc, const char *data, size_t len, bool is_text) {
   if (!c || !data) return;
-  sky_peer *p = peer_by_pc(c, pc);
+  sky_peer *p = sky__peer_by_pc(c, pc);
   if (!p) return;
   sky__enter(c);
   if (!p->channel_open) channel_opened(c, p); /* a message proves the channel is open */
