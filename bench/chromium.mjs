@@ -25,7 +25,7 @@ const CFG = {
   rtts: QUICK ? 100 : 500,
   rttWarm: QUICK ? 20 : 50,
   tputMessage: 200000,
-  tputMessages: QUICK ? 10 : 40,
+  tputMessages: Number(args.messages || (QUICK ? 10 : 40)),
   tputWindow: 8,
   rawFrame: Number(args.rawFrame || 65536),
 };

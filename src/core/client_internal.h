@@ -82,6 +82,7 @@ typedef struct sky_peer {
   uint32_t send_seq;    /* last chat sequence number given out */
   uint32_t recv_seq;    /* last chat sequence number delivered to the app */
   bool ack_due;         /* something arrived that we have not acknowledged yet */
+  size_t rx_unacked;    /* chat bytes received since our last ack (SKY_ACK_EAGER_BYTES) */
   sky_dc_reasm reasm;
   UT_hash_handle hh;    /* by id */
   UT_hash_handle hh_pc; /* by pc handle */

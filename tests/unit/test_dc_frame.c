@@ -1,4 +1,4 @@
-/* Data-channel framing: round trips, the 16 KiB frame bound, chunking at UTF-8
+/* Data-channel framing: round trips, the 64 KiB frame bound, chunking at UTF-8
  * boundaries, and a lying peer that must not make the reassembler misbehave. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,7 +22,10 @@ static bool collect(void *user, const char *frame, size_t len, bool binary) {
   frames *fr = user;
   assert_true(len <= SKY_DC_FRAME_MAX);
   if (!binary) assert_int_equal(strlen(frame), len);
-  else assert_int_equal((unsigned char)frame[0], SKY_DC_BIN_PART);
+  else { /* a long chat: binary chat frames carrying its JSON */
+    assert_int_equal((unsigned char)frame[0], SKY_DC_BIN_CHAT);
+    assert_true(len > SKY_DC_BIN_HEADER && (frame[13] & SKY_DC_BIN_JSON));
+  }
   if (fr->n >= 64) return false;
   fr->f[fr->n] = malloc(len + 1);
   memcpy(fr->f[fr->n], frame, len);
@@ -72,7 +75,7 @@ static void test_small_round_trip(void **state) {
 static void test_chunked_unicode_round_trip(void **state) {
   (void)state;
   const char *unit = "👋你好שלום"; /* 4 + 6 + 8 bytes */
-  size_t ulen = strlen(unit), reps = 3000;
+  size_t ulen = strlen(unit), reps = 12000;
   char *content = malloc(ulen * reps + 3);
   char *p = content;
   *p++ = '"';
@@ -96,7 +99,7 @@ static void test_chunked_unicode_round_trip(void **state) {
 /* Quotes and backslashes double when escaped: still within the frame bound. */
 static void test_escape_heavy_content(void **state) {
   (void)state;
-  size_t n = 40000;
+  size_t n = 80000;
   char *content = malloc(n * 2 + 3);
   char *p = content;
   *p++ = '"';
@@ -126,7 +129,7 @@ static void test_parts_full_and_bounded(void **state) {
   content[n + 2] = '\0';
   frames fr = {0};
   int count = sky_dc_encode_chat(content, false, 3, collect, &fr);
-  assert_int_equal(count, 13); /* 200 KB in full 16 KiB frames */
+  assert_int_equal(count, 4); /* 200 KB in full 64 KiB frames */
   for (int i = 0; i + 1 < fr.n; i++) assert_int_equal(fr.len[i], SKY_DC_FRAME_MAX);
   char *got = replay(&fr, NULL);
   assert_string_equal(got, content);
@@ -138,7 +141,7 @@ static void test_parts_full_and_bounded(void **state) {
   content[n] = '1';
   content[n + 1] = ']';
   count = sky_dc_encode_chat(content, false, 4, collect, &fr);
-  assert_int_equal(count, 13);
+  assert_int_equal(count, 4);
   got = replay(&fr, NULL);
   assert_string_equal(got, "[1]");
   free(got);
