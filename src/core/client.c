@@ -619,10 +619,10 @@ static int send_p2p(sky_client *c, const char *content, const void *bin, size_t 
 }
 
 int sky_client_send_p2p(sky_client *c, const char *content_json, const char *targets_json) {
-  return sky_client_send_p2p_echo(c, content_json, targets_json, 0);
+  return content_json ? sky_client_send_p2p_echo(c, content_json, strlen(content_json), targets_json, 0) : SKY_E_ARG;
 }
 
-int sky_client_send_p2p_echo(sky_client *c, const char *content_json, const char *targets_json,
+int sky_client_send_p2p_echo(sky_client *c, const char *content_json, size_t n, const char *targets_json,
                              uint32_t echo_id) {
   if (!c || !content_json) return SKY_E_ARG;
   char placeholder[32];
@@ -634,7 +634,6 @@ int sky_client_send_p2p_echo(sky_client *c, const char *content_json, const char
   if (c->state != SKY_ROOM_IN_ROOM) return SKY_E_STATE;
   /* JSON.stringify's output is valid and compact already: checked in one pass
    * and sent as it is; anything else is parsed and printed compactly. */
-  size_t n = strlen(content_json);
   bool compact = false;
   if (sky_json_valid(content_json, n, SKY_JSON_DEPTH_MAX, &compact) && compact)
     return send_p2p(c, content_json, NULL, 0, targets_json, echo);

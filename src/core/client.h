@@ -203,12 +203,13 @@ int sky_client_leave(sky_client *c);
  * of peer ids, private) or to every peer in the room when NULL. Echoes an
  * incomingMessage with isSelf true. */
 int sky_client_send_p2p(sky_client *c, const char *content_json, const char *targets_json);
-/* The same, but when echo_id > 0 the echo's content is {"$echo":echo_id}: the
+/* The same, content_json being len bytes (its strlen: known to the caller, not
+ * counted again over 200 KB), and when echo_id > 0 the echo's content is {"$echo":echo_id}: the
  * API layer still holds the message it sent and puts it there itself, so a
  * 200 KB message is not printed into the event and parsed back. The echo is
  * emitted unless the call fails with SKY_E_ARG, SKY_E_STATE or
  * SKY_E_UNKNOWN_PEER (nothing was sent). */
-int sky_client_send_p2p_echo(sky_client *c, const char *content_json, const char *targets_json,
+int sky_client_send_p2p_echo(sky_client *c, const char *content_json, size_t len, const char *targets_json,
                              uint32_t echo_id);
 /* The same for binary content: len bytes (at most SKY_DC_MESSAGE_MAX, else
  * SKY_E_TOO_LARGE), copied. Receivers (and the echo) get incomingMessage with

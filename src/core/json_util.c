@@ -1,5 +1,6 @@
 #include "json_util.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,19 @@ static bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c 
 /* p at the opening quote: past the closing one, or NULL. */
 static const char *scan_string(const char *p, const char *end) {
   for (p++; p < end;) {
+    /* The common run of plain bytes (>= 0x20, not '"' nor '\\') first, a
+     * 4-byte test at a time (a 200 KB string is nearly all of them). */
+    while (end - p >= 4) {
+      uint32_t w;
+      memcpy(&w, p, 4);
+      /* a byte < 0x20, or == '"' (0x22), or == '\\' (0x5C): exact tests below */
+      uint32_t lo = (w - 0x20202020u) & ~w & 0x80808080u;
+      uint32_t q = w ^ 0x22222222u, b = w ^ 0x5C5C5C5Cu;
+      uint32_t hit = lo | ((q - 0x01010101u) & ~q & 0x80808080u) | ((b - 0x01010101u) & ~b & 0x80808080u);
+      if (hit) break;
+      p += 4;
+    }
+    if (p >= end) break;
     unsigned char c = (unsigned char)*p++;
     if (c == '"') return p;
     if (c < 0x20) return NULL; /* control characters (NUL too) must be escaped */

@@ -363,6 +363,16 @@ static void test_p2p_queued_until_open_and_echoed(void **state) {
   assert_int_equal(sky_client_send_p2p(c, "1", "[\"" PEER_C "\"]"), SKY_E_UNKNOWN_PEER);
   assert_int_equal(sky_client_send_p2p(c, "1", "[]"), SKY_E_ARG);
   assert_int_equal(sky_client_send_p2p(c, "not json", NULL), SKY_E_ARG);
+  /* the glue's variant: the echo names the message instead of carrying it;
+   * non-compact text is compacted on the wire; refused calls echo nothing */
+  clear_lines(f);
+  assert_int_equal(sky_client_send_p2p_echo(c, "[1, 2]", 6, NULL, 7), SKY_OK);
+  EXPECT(f, "dc_send", "\"content\":[1,2],");
+  EXPECT(f, "emit incomingMessage", "[{\"content\":{\"$echo\":7},\"senderPeerId\":\"" SELF "\"");
+  clear_lines(f);
+  assert_int_equal(sky_client_send_p2p_echo(c, "1", 1, "[\"" PEER_C "\"]", 8), SKY_E_UNKNOWN_PEER);
+  assert_int_equal(sky_client_send_p2p_echo(c, "[1", 2, NULL, 9), SKY_E_ARG);
+  assert_int_equal(count(f, "emit incomingMessage", NULL), 0);
 }
 
 static void test_p2p_receive_private_and_unicode(void **state) {

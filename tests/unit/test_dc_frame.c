@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "dc_frame.h"
+#include "json_util.h"
+#include "protocol.h"
 
 typedef struct frames {
   char *f[64];
@@ -452,6 +454,78 @@ static void test_binary_lying_peer(void **state) {
   sky_dc_reasm_clear(&r);
 }
 
+/* The one-pass scanner: RFC 8259 values only, the nesting bound as
+ * sky_json_depth counts it, and whether the text is compact. */
+static void test_json_scanner(void **state) {
+  (void)state;
+  static const char *const good[] = {
+      "0", "-0", "1.5e-3", "-12E+2", "true", "false", "null", "\"\"", "\"a\\u00e9\\n\\\"\\/\"",
+      "[]", "{}", "[1,[2,{\"a\":null}]]", "{\"a\":{\"b\":[]},\"c\":\"\xc3\xa9\"}", "\"\x7f\xff\""};
+  static const char *const bad[] = {
+      "", " ", "01", "1.", ".5", "+1", "1e", "-", "tru", "nulll", "\"", "\"\\x\"", "\"\\u12g4\"", "\"a\nb\"",
+      "[", "[1,]", "[,1]", "{\"a\"}", "{\"a\":}", "{a:1}", "{\"a\":1,}", "[1 2]", "1 2", "[]]", "{}}", "\"a\"x",
+      "NaN", "[\"\t\"]"};
+  bool compact = false;
+  for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+    compact = false;
+    assert_true(sky_json_valid(good[i], strlen(good[i]), SKY_JSON_DEPTH_MAX, &compact));
+    assert_true(compact);
+  }
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    assert_false(sky_json_valid(bad[i], strlen(bad[i]), SKY_JSON_DEPTH_MAX, NULL));
+  /* whitespace: valid, not compact */
+  const char *spaced = " [1, {\"a\" :\n2}]\t";
+  assert_true(sky_json_valid(spaced, strlen(spaced), SKY_JSON_DEPTH_MAX, &compact));
+  assert_false(compact);
+  /* a NUL inside the given length is no JSON */
+  assert_false(sky_json_valid("\"a\0\"", 4, SKY_JSON_DEPTH_MAX, NULL));
+  assert_false(sky_json_valid("1\0", 2, SKY_JSON_DEPTH_MAX, NULL));
+  /* nesting: [[1]] is 3 deep, [[]] 2 */
+  assert_true(sky_json_valid("[[1]]", 5, 3, NULL));
+  assert_false(sky_json_valid("[[1]]", 5, 2, NULL));
+  assert_true(sky_json_valid("[[]]", 4, 2, NULL));
+  assert_false(sky_json_valid("[[]]", 4, 1, NULL));
+  char deep[200];
+  memset(deep, '[', 100);
+  memset(deep + 100, ']', 100);
+  assert_false(sky_json_valid(deep, 200, SKY_JSON_DEPTH_MAX, NULL));
+  assert_false(sky_json_valid(deep, 200, 1000, NULL)); /* past the scanner's own stack */
+}
+
+/* A long chat's JSON content in frames: whitespace compacted on arrival,
+ * invalid JSON an error for that message only (the next one arrives). */
+static void test_json_chat_frames(void **state) {
+  (void)state;
+  size_t n = 100000;
+  char *content = malloc(n + 1);
+  memcpy(content, "[ \"", 3);
+  memset(content + 3, 'y', n - 6);
+  memcpy(content + n - 3, "\" ]", 4);
+  frames fr = {0};
+  assert_int_equal(sky_dc_encode_chat(content, true, 9, collect, &fr), 2);
+  assert_true(fr.bin[0] && fr.bin[1]);
+  sky_dc_reasm r = {0};
+  sky_dc_chat chat = {0};
+  assert_int_equal(sky_dc_receive_binary(&r, (const unsigned char *)fr.f[0], fr.len[0], &chat), SKY_DC_NONE);
+  assert_int_equal(sky_dc_receive_binary(&r, (const unsigned char *)fr.f[1], fr.len[1], &chat), SKY_DC_CHAT);
+  assert_int_equal(strlen(chat.content), n - 2); /* the two spaces gone */
+  assert_true(chat.is_private);
+  assert_int_equal(chat.seq, 9);
+  sky_dc_chat_clear(&chat);
+  /* the same frames with a broken byte: an error, then a good message passes */
+  fr.f[1][fr.len[1] - 1] = '}';
+  assert_int_equal(sky_dc_receive_binary(&r, (const unsigned char *)fr.f[0], fr.len[0], &chat), SKY_DC_NONE);
+  assert_int_equal(sky_dc_receive_binary(&r, (const unsigned char *)fr.f[1], fr.len[1], &chat), SKY_DC_ERROR);
+  assert_null(chat.content);
+  fr.f[1][fr.len[1] - 1] = ']';
+  assert_int_equal(sky_dc_receive_binary(&r, (const unsigned char *)fr.f[0], fr.len[0], &chat), SKY_DC_NONE);
+  assert_int_equal(sky_dc_receive_binary(&r, (const unsigned char *)fr.f[1], fr.len[1], &chat), SKY_DC_CHAT);
+  sky_dc_chat_clear(&chat);
+  sky_dc_reasm_clear(&r);
+  frames_free(&fr);
+  free(content);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_small_round_trip),
@@ -464,6 +538,8 @@ int main(void) {
     cmocka_unit_test(test_acks_and_sequence_numbers),
     cmocka_unit_test(test_binary_round_trips),
     cmocka_unit_test(test_binary_lying_peer),
+    cmocka_unit_test(test_json_scanner),
+    cmocka_unit_test(test_json_chat_frames),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
