@@ -560,19 +560,9 @@ int sky_client_leave(sky_client *c) {
   return SKY_OK;
 }
 
-/* Echoes a binary chat we sent: our own copy of the bytes. */
-static void echo_binary(sky_client *c, const void *data, size_t len, const char *target, bool is_private) {
-  char *copy = malloc(len + 1);
-  if (!copy) return;
-  if (len) memcpy(copy, data, len);
-  copy[len] = '\0';
-  sky__incoming_binary(c, copy, len, c->self_id, target, is_private);
-}
-
-/* content (compact JSON) or, when content is NULL, len bytes of binary. */
 /* A JSON array of peer ids, every one a visible peer of the room: SKY_OK,
  * else ARG (not such an array) or UNKNOWN_PEER. NULL targets pass. */
-static int check_targets(const sky_client *c, const char *targets_json, const cJSON *targets) {
+int sky__check_targets(const sky_client *c, const char *targets_json, const cJSON *targets) {
   if (!targets_json) return SKY_OK;
   if (!cJSON_IsArray(targets) || cJSON_GetArraySize(targets) < 1) return SKY_E_ARG;
   const cJSON *t;
@@ -581,75 +571,6 @@ static int check_targets(const sky_client *c, const char *targets_json, const cJ
     if (!sky__peer_visible(c, t->valuestring)) return SKY_E_UNKNOWN_PEER;
   }
   return SKY_OK;
-}
-
-/* echo: the self-echo's content when not content itself (NULL: content). */
-static int send_p2p(sky_client *c, const char *content, const void *bin, size_t len, const char *targets_json,
-                    const char *echo) {
-  if (!echo) echo = content;
-  cJSON *targets = targets_json ? cJSON_Parse(targets_json) : NULL;
-  int rc = check_targets(c, targets_json, targets);
-  if (rc == SKY_OK) {
-    sky__enter(c);
-    if (targets) {
-      const cJSON *t;
-      cJSON_ArrayForEach(t, targets) {
-        sky_peer *p = sky__peer_find(c, t->valuestring);
-        int r = content ? sky__peer_send_chat(c, p, content, true) : sky__peer_send_binary(c, p, bin, len, true);
-        if (r) rc = r;
-      }
-      /* SkywayJS echoes one message; its target is the peer when there is one. */
-      const cJSON *only = cJSON_GetArraySize(targets) == 1 ? cJSON_GetArrayItem(targets, 0) : NULL;
-      const char *target = only ? only->valuestring : NULL;
-      if (content) sky__incoming(c, echo, c->self_id, target, true, true);
-      else echo_binary(c, bin, len, target, true);
-    } else {
-      for (sky_peer *p = c->peers; p; p = p->hh.next) {
-        if (p->hidden) continue; /* reported left: nothing queues for it */
-        int r = content ? sky__peer_send_chat(c, p, content, false) : sky__peer_send_binary(c, p, bin, len, false);
-        if (r) rc = r;
-      }
-      if (content) sky__incoming(c, echo, c->self_id, NULL, false, true);
-      else echo_binary(c, bin, len, NULL, false);
-    }
-    sky__exit(c);
-  }
-  cJSON_Delete(targets);
-  return rc;
-}
-
-int sky_client_send_p2p(sky_client *c, const char *content_json, const char *targets_json) {
-  return content_json ? sky_client_send_p2p_echo(c, content_json, strlen(content_json), targets_json, 0) : SKY_E_ARG;
-}
-
-int sky_client_send_p2p_echo(sky_client *c, const char *content_json, size_t n, const char *targets_json,
-                             uint32_t echo_id) {
-  if (!c || !content_json) return SKY_E_ARG;
-  char placeholder[32];
-  const char *echo = NULL;
-  if (echo_id) {
-    snprintf(placeholder, sizeof placeholder, "{\"$echo\":%lu}", (unsigned long)echo_id);
-    echo = placeholder;
-  }
-  if (c->state != SKY_ROOM_IN_ROOM) return SKY_E_STATE;
-  /* JSON.stringify's output is valid and compact already: checked in one pass
-   * and sent as it is; anything else is parsed and printed compactly. */
-  bool compact = false;
-  if (sky_json_valid(content_json, n, SKY_JSON_DEPTH_MAX, &compact) && compact)
-    return send_p2p(c, content_json, NULL, 0, targets_json, echo);
-  char *content = sky_json_compact(content_json, n, SKY_JSON_DEPTH_MAX);
-  if (!content) return SKY_E_ARG;
-  int rc = send_p2p(c, content, NULL, 0, targets_json, echo);
-  free(content);
-  return rc;
-}
-
-int sky_client_send_p2p_binary(sky_client *c, const void *data, size_t len, const char *targets_json) {
-  if (!c || (!data && len)) return SKY_E_ARG;
-  if (c->state != SKY_ROOM_IN_ROOM) return SKY_E_STATE;
-  if (len > SKY_DC_MESSAGE_MAX) return SKY_E_TOO_LARGE;
-  static const char none[1] = {0};
-  return send_p2p(c, NULL, data ? data : none, len, targets_json, NULL);
 }
 
 int sky_client_send_server(sky_client *c, const char *content_json, const char *target) {
@@ -691,7 +612,7 @@ int sky_client_refresh(sky_client *c, const char *targets_json, bool ice_restart
   if (!c) return SKY_E_ARG;
   if (c->state != SKY_ROOM_IN_ROOM) return SKY_E_STATE;
   cJSON *targets = targets_json ? cJSON_Parse(targets_json) : NULL;
-  int rc = check_targets(c, targets_json, targets);
+  int rc = sky__check_targets(c, targets_json, targets);
   if (rc == SKY_OK && !ice_restart && !sky__session_online(c)) rc = SKY_E_OFFLINE; /* the offer needs the server */
   const cJSON *t;
   if (rc == SKY_OK) {

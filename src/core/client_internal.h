@@ -191,6 +191,9 @@ void sky__arm_timer(sky_client *c);
 void sky__incoming(sky_client *c, const char *content, const char *from, const char *target,
                    bool is_private, bool data_channel);
 /* The same for a binary chat of len bytes: takes data (malloc'd). */
+/* targets_json: NULL, or a JSON array (parsed: targets) of visible peer ids:
+ * SKY_OK, else SKY_E_ARG or SKY_E_UNKNOWN_PEER (client.c). */
+int sky__check_targets(const sky_client *c, const char *targets_json, const struct cJSON *targets);
 void sky__incoming_binary(sky_client *c, char *data, size_t len, const char *from, const char *target,
                           bool is_private);
 bool sky__textq_push(sky_textq *q, const char *name, const char *data, size_t len);
