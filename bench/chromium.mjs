@@ -25,7 +25,7 @@ const CFG = {
   rtts: QUICK ? 100 : 500,
   rttWarm: QUICK ? 20 : 50,
   tputMessage: 200000,
-  tputMessages: Number(args.messages || (QUICK ? 10 : 40)),
+  tputMessages: Number(args.messages || (QUICK ? 10 : 100)),
   tputWindow: 8,
   rawFrame: Number(args.rawFrame || 65536),
 };
@@ -239,7 +239,8 @@ async function main() {
   };
   const s = result.summary;
   log(`chromium start-up skymesh ${s.startup.skymeshTotalMs.median?.toFixed(1)} ms, peerjs ${s.startup.peerjsTotalMs.median?.toFixed(1)} ms; ` +
-    `latency p50 skymesh ${s.p50.skymesh.median?.toFixed(3)} raw ${s.p50.raw.median?.toFixed(3)} ms; throughput skymesh ${s.mbps.skymesh.median?.toFixed(1)} raw ${s.mbps.raw.median?.toFixed(1)} MB/s`);
+    `latency p50 skymesh ${s.p50.skymesh.median?.toFixed(3)} raw ${s.p50.raw.median?.toFixed(3)} ms; throughput skymesh ${s.mbps.skymesh.median?.toFixed(1)} raw ${s.mbps.raw.median?.toFixed(1)} MB/s ` +
+    `(per repetition: ${(s.mbps.ratio.values || []).map((x) => x.toFixed(2)).join(' ')})`);
   emit(result);
 }
 

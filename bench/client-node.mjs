@@ -29,7 +29,7 @@ const CFG = {
   rtts: QUICK ? 100 : 500,
   rttWarm: QUICK ? 20 : 50,
   tputMessage: 200000,
-  tputMessages: Number(args.messages || (QUICK ? 10 : 40)),
+  tputMessages: Number(args.messages || (QUICK ? 10 : 150)),
   tputWindow: 8,
 };
 setTimeout(() => { log('hard timeout, exiting'); process.exit(3); }, Number(args.timeout || (QUICK ? 50000 : 300000))).unref();
