@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { minify } from 'terser';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const [build, dist] = process.argv.slice(2).map((p) => path.resolve(p));
@@ -25,8 +26,11 @@ function factory(file) {
   return js.slice(0, cut).trim();
 }
 
-// The glue without its comment lines and indentation (no minifier is
-// available: emscripten 3.1.6 here has no closure compiler).
+// The glue without its comment lines and indentation; then each whole file
+// (emscripten's runtime, the bridge, the glue) goes through terser, a
+// devDependency (emscripten 3.1.6 here has no closure compiler): compressed
+// and local names mangled; property names, which C, emscripten's exports and
+// the public API rely on, are kept.
 // skyway.js (the class) first, then the other js-glue/*.js that extend it
 // (the full build only).
 const trim = (text) => text.split('\n').map((line) => line.trim())
@@ -81,10 +85,15 @@ for (const b of builds) {
   if (parts.length !== 2) throw new Error('assemble-dist: js-glue/skyway.js should name \'skymesh.wasm\' once');
   b.glue = parts.join(`'${b.name}.wasm'`);
 }
+async function small(code, module) {
+  const out = await minify(code, { module, compress: { passes: 2 }, mangle: true, format: { comments: /^!/ } });
+  return `${out.code}\n`;
+}
+
 fs.mkdirSync(dist, { recursive: true });
 for (const b of builds) {
-  fs.writeFileSync(path.join(dist, `${b.name}.js`), umdOf(factory(path.join(wasmDir, b.umd)), b.glue));
-  fs.writeFileSync(path.join(dist, `${b.name}.mjs`), esmOf(factory(path.join(wasmDir, b.esm)), b.glue));
+  fs.writeFileSync(path.join(dist, `${b.name}.js`), await small(umdOf(factory(path.join(wasmDir, b.umd)), b.glue), false));
+  fs.writeFileSync(path.join(dist, `${b.name}.mjs`), await small(esmOf(factory(path.join(wasmDir, b.esm)), b.glue), true));
   fs.copyFileSync(path.join(wasmDir, path.dirname(b.umd), `${b.name}.wasm`), path.join(dist, `${b.name}.wasm`));
 }
 fs.writeFileSync(path.join(dist, 'skymesh.node.mjs'), nodeEsm);
