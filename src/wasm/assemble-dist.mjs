@@ -6,7 +6,7 @@
 //   dist/skymesh.mjs      ES module for browsers and bundlers (no node code inside)
 //   dist/skymesh.node.mjs ES module entry for node (loads skymesh.js)
 //   dist/skymesh.wasm     found next to the script (override: options.locateFile / wasmBinary)
-//   dist/skymesh-chat.js, skymesh-chat.mjs, skymesh-chat.wasm  the same for the chat build
+//   dist/skymesh-chat.js, .mjs, .node.mjs, .wasm  the same for the chat build ('skymesh/chat')
 //   dist/skymesh.d.ts     TypeScript declarations (of the full build)
 // Usage: node src/wasm/assemble-dist.mjs <build/wasm> <dist>
 import fs from 'node:fs';
@@ -69,8 +69,8 @@ export { Skyway, Skyway as Skylink };
 `;
 }
 
-const nodeEsm = `${header}import { createRequire } from 'node:module';
-const Skyway = createRequire(import.meta.url)('./skymesh.js');
+const nodeEsmOf = (name) => `${header}import { createRequire } from 'node:module';
+const Skyway = createRequire(import.meta.url)('./${name}.js');
 export default Skyway;
 export { Skyway, Skyway as Skylink };
 `;
@@ -96,5 +96,5 @@ for (const b of builds) {
   fs.writeFileSync(path.join(dist, `${b.name}.mjs`), await small(esmOf(factory(path.join(wasmDir, b.esm)), b.glue), true));
   fs.copyFileSync(path.join(wasmDir, path.dirname(b.umd), `${b.name}.wasm`), path.join(dist, `${b.name}.wasm`));
 }
-fs.writeFileSync(path.join(dist, 'skymesh.node.mjs'), nodeEsm);
+for (const b of builds) fs.writeFileSync(path.join(dist, `${b.name}.node.mjs`), nodeEsmOf(b.name));
 fs.copyFileSync(path.join(ROOT, 'js-glue/skyway.d.ts'), path.join(dist, 'skymesh.d.ts'));
