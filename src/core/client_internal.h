@@ -2,6 +2,13 @@
 #ifndef SKYMESH_CLIENT_INTERNAL_H
 #define SKYMESH_CLIENT_INTERNAL_H
 
+#include <stddef.h>
+
+/* uthash's own hash (Jenkins), called out of line: its default expands it into
+ * every HASH_ADD / HASH_FIND, about 1 KB of WASM for the same function
+ * (peer.c defines it). */
+unsigned sky__hash(const void *key, size_t len);
+#define HASH_FUNCTION(keyptr, keylen, hashv) ((hashv) = sky__hash((keyptr), (size_t)(keylen)))
 #include <uthash.h>
 
 #include "client.h"
