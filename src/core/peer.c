@@ -23,9 +23,11 @@
 #include "client_internal.h"
 #include "json_util.h"
 
+/* FNV-1a, uthash's HASH_FNV: keys are peer ids (32 hex digits) and handles. */
 unsigned sky__hash(const void *key, size_t len) {
-  unsigned hashv;
-  HASH_JEN(key, len, hashv);
+  const unsigned char *k = key;
+  unsigned hashv = 2166136261u;
+  for (size_t i = 0; i < len; i++) hashv = (hashv ^ k[i]) * 16777619u;
   return hashv;
 }
 
