@@ -2,6 +2,15 @@
 #ifndef SKYMESH_CLIENT_INTERNAL_H
 #define SKYMESH_CLIENT_INTERNAL_H
 
+#include <stddef.h>
+
+/* The tables' hash, out of line (peer.c): uthash's default expands Jenkins's
+ * hash into every HASH_ADD / HASH_FIND (1 KB of WASM, 550 bytes once out of
+ * line); FNV-1a (uthash's HASH_FNV) is a loop. Keys are peer ids the server
+ * made (32 hex digits, validated) and our own handles; no key is unkeyed-hash
+ * proof either way, and a room's peer cap bounds every table. */
+unsigned sky__hash(const void *key, size_t len);
+#define HASH_FUNCTION(keyptr, keylen, hashv) ((hashv) = sky__hash((keyptr), (size_t)(keylen)))
 #include <uthash.h>
 
 #include "client.h"

@@ -14,7 +14,7 @@
 #include "cJSON.h"
 #include "client_internal.h"
 
-static const char MEDIA_FRAME_PREFIX[] = "{\"t\":\"media\"";
+static const char MEDIA_FRAME_PREFIX[] = SKY_MEDIA_FRAME_PREFIX;
 
 static bool in_room(const sky_client *c) { return c->state == SKY_ROOM_IN_ROOM; }
 

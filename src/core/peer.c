@@ -23,6 +23,14 @@
 #include "client_internal.h"
 #include "json_util.h"
 
+/* FNV-1a, uthash's HASH_FNV: keys are peer ids (32 hex digits) and handles. */
+unsigned sky__hash(const void *key, size_t len) {
+  const unsigned char *k = key;
+  unsigned hashv = 2166136261u;
+  for (size_t i = 0; i < len; i++) hashv = (hashv ^ k[i]) * 16777619u;
+  return hashv;
+}
+
 sky_peer *sky__peer_find(const sky_client *c, const char *id) {
   sky_peer *p = NULL;
   if (id) HASH_FIND_STR(c->peers, id, p);
@@ -109,15 +117,20 @@ static void announce_left(sky_client *c, sky_peer *p) {
   sky__emit_peer_event(c, "peerLeft", p->id, p->user_data, false);
 }
 
+/* Closes p's connection (if any) and unindexes it; p->pc is left as it was.
+ * One copy of uthash's HASH_DELETE for both callers. */
+static void close_pc(sky_client *c, sky_peer *p) {
+  if (!p->pc) return;
+  HASH_DELETE(hh_pc, c->peers_by_pc, p);
+  if (c->ops.pc_close) c->ops.pc_close(c->user, p->pc);
+}
+
 void sky__peer_drop(sky_client *c, sky_peer *p, bool announce) {
   if (!p) return;
   sky__xfer_peer_gone(c, p, true);
   sky__media_pc_gone(c, p, announce); /* its streams end before it leaves */
   HASH_DEL(c->peers, p);
-  if (p->pc) {
-    HASH_DELETE(hh_pc, c->peers_by_pc, p);
-    if (c->ops.pc_close) c->ops.pc_close(c->user, p->pc);
-  }
+  close_pc(c, p);
   if (announce && !p->hidden) announce_left(c, p);
   p->state = SKY_PEER_CLOSED;
   free_candidates(p);
@@ -154,10 +167,7 @@ static void reset_pc(sky_client *c, sky_peer *p) {
   if (p->pc) sky__xfer_peer_gone(c, p, false);
   sky__media_pc_gone(c, p, true);
   if (p->channel_open) emit_state(c, "dataChannelState", "closed", p->id);
-  if (p->pc) {
-    HASH_DELETE(hh_pc, c->peers_by_pc, p);
-    if (c->ops.pc_close) c->ops.pc_close(c->user, p->pc);
-  }
+  close_pc(c, p);
   p->pc = 0;
   memcpy(p->gone_fp, p->remote_fp, sizeof p->gone_fp);
   memcpy(p->gone_ufrag, p->remote_ufrag, sizeof p->gone_ufrag);
