@@ -159,7 +159,7 @@ static int send_all(conn *c, const void *buf, size_t len) {
   return n == (ssize_t)len ? 0 : -1;
 }
 
-/* One zero-masked text frame (payloads here are < 126 bytes... or < 64 KiB). */
+/* One zero-masked text frame; the payloads here (hello, join) are well under 512 bytes. */
 static int send_text(conn *c, const char *payload, size_t len) {
   unsigned char out[512];
   size_t h = 0;
