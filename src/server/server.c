@@ -173,4 +173,6 @@ void sky_server_destroy(sky_server *s) {
     s->loop = NULL;
   }
   sky_rooms_free_all(s); /* normally already empty */
+  free(s->welcome_template);
+  s->welcome_template = NULL;
 }

@@ -45,6 +45,11 @@ typedef struct sky_server {
   /* Scratch for framing several queued frames into one write (one service
    * thread, so one buffer serves every connection). */
   unsigned char batch[LWS_PRE + SKY_BATCH_BYTES];
+  /* The welcome of a new session, encoded once with a placeholder peer id
+   * (dispatch.c). Owned: freed in sky_server_destroy; NULL until the first hello. */
+  char *welcome_template;
+  size_t welcome_len;   /* strlen(welcome_template) */
+  size_t welcome_id_at; /* offset of the SKY_PEER_ID_LEN characters of the peer id */
 } sky_server;
 
 /* Set by the signal handler (async-signal-safe: a plain store); the tick
