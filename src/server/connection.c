@@ -120,33 +120,43 @@ void sky_conn_kill(sky_conn *c, sky_leave_reason reason) {
   lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
-static void queue_push(sky_conn *c, const char *data, size_t len, int mode) {
-  if (c->dead) return;
+/* Appends a frame of len payload bytes and returns its payload for the caller
+ * to fill before anything else runs, or NULL when the conn is dead or was just
+ * killed for overflowing its queue. */
+static unsigned char *queue_reserve(sky_conn *c, size_t len, int mode) {
+  if (c->dead) return NULL;
   const sky_config *cfg = c->server->cfg;
   if (c->q_bytes + len > cfg->max_queue_bytes || c->q_frames + 1 > cfg->max_queue_frames) {
     /* It is not reading: holding more of its backlog would let one slow (or
      * malicious) socket grow the server's memory without bound. */
     if (cfg->verbose > 1) lwsl_user("peer %s: outgoing queue full, dropping it\n", c->peer_id);
     sky_conn_kill(c, SKY_LEAVE_KICKED);
-    return;
+    return NULL;
   }
   sky_frame *f = malloc(sizeof(*f) + LWS_PRE + len); /* owner: c's queue */
   if (!f) {
     sky_conn_kill(c, SKY_LEAVE_DISCONNECTED);
-    return;
+    return NULL;
   }
   f->next = NULL;
   f->mode = mode;
   f->len = len;
-  memcpy(f->buf + LWS_PRE, data, len);
   if (c->q_tail) c->q_tail->next = f; else c->q_head = f;
   c->q_tail = f;
   c->q_bytes += len;
   c->q_frames++;
   lws_callback_on_writable(c->wsi);
+  return f->buf + LWS_PRE;
+}
+
+static void queue_push(sky_conn *c, const char *data, size_t len, int mode) {
+  unsigned char *payload = queue_reserve(c, len, mode);
+  if (payload) memcpy(payload, data, len);
 }
 
 void sky_conn_send_text(sky_conn *c, const char *json, size_t len) { queue_push(c, json, len, LWS_WRITE_TEXT); }
+
+char *sky_conn_send_reserve(sky_conn *c, size_t len) { return (char *)queue_reserve(c, len, LWS_WRITE_TEXT); }
 
 void sky_conn_send_msg(sky_conn *c, const sky_msg *msg) {
   char *json = sky_msg_encode(msg); /* owner: here, freed below */

@@ -97,6 +97,10 @@ int sky_conn_on_writeable(sky_conn *c);
 
 /* Queues a copy of json (len bytes). On queue overflow the conn is killed. */
 void sky_conn_send_text(sky_conn *c, const char *json, size_t len);
+/* Queues a text frame of len bytes and returns where its payload goes: the
+ * caller fills all len bytes at once, before anything else touches c. NULL
+ * when nothing was queued (the conn is dead, or was killed on overflow). */
+char *sky_conn_send_reserve(sky_conn *c, size_t len);
 /* Encodes and queues msg. */
 void sky_conn_send_msg(sky_conn *c, const sky_msg *msg);
 /* Queues an error; with fatal the socket is closed once it is written and

@@ -10,6 +10,7 @@
 #include "app_keys.h"
 #include "credentials.h"
 #include "peer_id.h"
+#include "relay_splice.h"
 #include "resume_dispatch.h"
 #include "room.h"
 #include "rooms_backend.h"
@@ -249,7 +250,24 @@ static void route(sky_conn *c, sky_msg *m) {
   }
 }
 
+/* The relay fast path: an offer / answer / candidate in our encoder's own
+ * spelling, to another member of the room on this instance, is forwarded with
+ * `from` spliced in (relay_splice.h says why that is exactly what the slow
+ * path would send). Anything else, every error included, takes the full
+ * decoder below. False when the frame was not handled here. */
+static bool relay_spliced(sky_conn *c, const char *data, size_t len) {
+  if (!c->authenticated || !c->room) return false;
+  sky_relay_splice s;
+  if (!sky_relay_splice_parse(data, len, limits_of(c)->max_frame_bytes, &s)) return false;
+  sky_conn *target = sky_room_member(c->room, s.to);
+  if (!target || target == c) return false; /* elsewhere (Redis), or itself: an error */
+  char *out = sky_conn_send_reserve(target, sky_relay_splice_len(&s));
+  if (out) sky_relay_splice_write(&s, c->peer_id, out);
+  return true;
+}
+
 void sky_dispatch(sky_conn *c, const char *data, size_t len) {
+  if (relay_spliced(c, data, len)) return;
   sky_msg m;
   sky_decode_error err;
   memset(&m, 0, sizeof(m));
