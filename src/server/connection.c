@@ -8,6 +8,7 @@
 #include <utlist.h>
 
 #include "dispatch.h"
+#include "read_ahead.h"
 #include "resume_dispatch.h"
 #include "rooms_backend.h"
 #include "turn_dispatch.h"
@@ -93,6 +94,7 @@ void sky_conn_destroy(sky_conn *c) {
   s->conn_count--;
   sky_deadline_disarm(&s->keepalives, &c->keepalive);
   sky_deadline_disarm(&s->hello_deadlines, &c->hello);
+  sky_read_ahead_forget(c);
   queue_clear(c);
   free(c->rx);
   free(c->origin);
@@ -417,6 +419,7 @@ static void rx_reset(sky_conn *c) {
 
 int sky_conn_on_receive(sky_conn *c, const void *in, size_t len) {
   c->last_rx_ms = sky_now_ms();
+  sky_read_ahead_note(c, len);
   if (c->closing) return 0; /* its last words are queued; ignore the rest */
   if (lws_is_first_fragment(c->wsi)) {
     c->rx_len = 0;

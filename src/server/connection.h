@@ -54,6 +54,9 @@ struct sky_conn {
   char *rx;        /* heap (owned), rx_cap bytes */
   size_t rx_len, rx_cap;
   bool rx_binary;
+  bool read_ahead_queued; /* in server->read_ahead (read_ahead.h) */
+  uint16_t rx_turn;       /* server->read_ahead_turn when rx_turn_bytes started */
+  uint16_t rx_turn_bytes; /* wire bytes received in that turn (estimated, capped) */
 
   /* outgoing queue, bounded by max_queue_bytes / max_queue_frames */
   sky_frame *q_head, *q_tail; /* each frame owned by the queue */
