@@ -59,9 +59,7 @@ static uint64_t keepalive_period_ms(const sky_server *s) {
 sky_conn *sky_conn_create(sky_server *s, struct lws *wsi) {
   sky_conn *c = calloc(1, sizeof(*c)); /* owner: s->conns until sky_conn_destroy */
   if (!c) return NULL;
-  c->user_data = malloc(3); /* owner: c; "{}" until the peer sets userData */
-  if (!c->user_data) { free(c); return NULL; }
-  memcpy(c->user_data, "{}", 3);
+  c->user_data = sky_conn_no_user_data;
   c->server = s;
   c->wsi = wsi;
   c->serial = ++s->conn_serial;
@@ -98,16 +96,24 @@ void sky_conn_destroy(sky_conn *c) {
   queue_clear(c);
   free(c->rx);
   free(c->origin);
-  free(c->user_data);
+  sky_conn_set_user_data(c, NULL);
   free(c->app_key);
+  free(c->bound_room);
   if (c->join) free(c->join->user_data);
   free(c->join);
   free(c);
 }
 
+char sky_conn_no_user_data[] = "{}";
+
 void sky_conn_set_user_data(sky_conn *c, char *user_data) {
-  free(c->user_data);
-  c->user_data = user_data;
+  if (c->user_data != sky_conn_no_user_data) free(c->user_data);
+  /* "{}" is what most peers send (or nothing): 32 heap bytes each saved */
+  if (user_data && strcmp(user_data, "{}") == 0) {
+    free(user_data);
+    user_data = NULL;
+  }
+  c->user_data = user_data ? user_data : sky_conn_no_user_data;
 }
 
 /* ---- outgoing ---------------------------------------------------------- */
@@ -145,7 +151,7 @@ static unsigned char *queue_reserve(sky_conn *c, size_t len, int mode) {
   f->len = len;
   if (c->q_tail) c->q_tail->next = f; else c->q_head = f;
   c->q_tail = f;
-  c->q_bytes += len;
+  c->q_bytes += (uint32_t)len; /* <= max_queue_bytes, checked above */
   c->q_frames++;
   lws_callback_on_writable(c->wsi);
   return f->buf + LWS_PRE;
@@ -404,7 +410,7 @@ static bool rx_reserve(sky_conn *c, size_t len) {
   char *grown = realloc(c->rx, cap); /* owner: c->rx */
   if (!grown) return false;
   c->rx = grown;
-  c->rx_cap = cap;
+  c->rx_cap = (uint32_t)cap; /* < 2 x max_frame */
   return true;
 }
 
@@ -443,7 +449,7 @@ int sky_conn_on_receive(sky_conn *c, const void *in, size_t len) {
     return 0;
   }
   memcpy(c->rx + c->rx_len, in, len);
-  c->rx_len += len;
+  c->rx_len += (uint32_t)len;
   c->rx[c->rx_len] = '\0';
   if (!lws_is_final_fragment(c->wsi) || remaining > 0) return 0;
   handle_message(c, c->rx, c->rx_len);

@@ -45,7 +45,15 @@ static bool check_credentials(sky_conn *c, const sky_msg *m) {
   int64_t now_ms = sky_cred_now_ms(), start_ms = 0, end_ms = 0;
   sky_cred_verdict v = sky_cred_verify(k->secret, k->secret_len, &claim, now_ms, &end_ms);
   if (v == SKY_CRED_OK) {
-    memcpy(c->bound_room, m->u.hello.room, sizeof(c->bound_room));
+    if (!m->u.hello.room[0]) return true; /* no room named: bound to none */
+    size_t len = strlen(m->u.hello.room) + 1;
+    free(c->bound_room); /* NULL: only one hello gets this far */
+    c->bound_room = malloc(len); /* owner: c, freed in sky_conn_destroy */
+    if (!c->bound_room) {
+      sky_conn_send_error(c, SKY_ERR_INTERNAL, m->ref, true, "out of memory");
+      return false;
+    }
+    memcpy(c->bound_room, m->u.hello.room, len);
     return true;
   }
   if (v == SKY_CRED_NOT_YET) sky_cred_parse_start(m->u.hello.cred_start, &start_ms);
@@ -92,7 +100,7 @@ static void on_hello(sky_conn *c, sky_msg *m) {
   /* A valid resume token gives back its peer id (and takes it from an older
    * socket still holding it); anything else is simply a new session. */
   sky_resume_claim claim;
-  bool resumed = sky_resume_take_over(c, m, c->bound_room[0] ? c->bound_room : NULL, &claim);
+  bool resumed = sky_resume_take_over(c, m, c->bound_room, &claim);
   if (!resumed && !assign_peer_id(c)) {
     sky_conn_send_error(c, SKY_ERR_INTERNAL, m->ref, true, "no randomness for a peer id");
     return;
@@ -146,7 +154,7 @@ static void on_join(sky_conn *c, sky_msg *m) {
                         c->room ? c->room->name : c->join->room);
     return;
   }
-  if (c->bound_room[0] && strcmp(m->u.join.room, c->bound_room) != 0) {
+  if (c->bound_room && strcmp(m->u.join.room, c->bound_room) != 0) {
     sky_conn_send_error(c, SKY_ERR_ROOM_NOT_ALLOWED, m->ref, false,
                         "this connection's credentials are for room '%s' only", c->bound_room);
     return;
