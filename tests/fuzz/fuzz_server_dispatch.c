@@ -428,7 +428,7 @@ static void check_books(void) {
     CHECK(c->q_bytes <= CFG.max_queue_bytes);
     CHECK(c->q_frames <= CFG.max_queue_frames);
     if (c->room) CHECK(sky_room_member(c->room, c->peer_id) == c);
-    if (c->room && c->bound_room[0]) CHECK(strcmp(c->room->name, c->bound_room) == 0);
+    if (c->room && c->bound_room) CHECK(strcmp(c->room->name, c->bound_room) == 0);
   }
 }
 
