@@ -10,6 +10,7 @@
 #include "app_keys.h"
 #include "credentials.h"
 #include "peer_id.h"
+#include "relay_splice.h"
 #include "resume_dispatch.h"
 #include "room.h"
 #include "rooms_backend.h"
@@ -44,7 +45,15 @@ static bool check_credentials(sky_conn *c, const sky_msg *m) {
   int64_t now_ms = sky_cred_now_ms(), start_ms = 0, end_ms = 0;
   sky_cred_verdict v = sky_cred_verify(k->secret, k->secret_len, &claim, now_ms, &end_ms);
   if (v == SKY_CRED_OK) {
-    memcpy(c->bound_room, m->u.hello.room, sizeof(c->bound_room));
+    if (!m->u.hello.room[0]) return true; /* no room named: bound to none */
+    size_t len = strlen(m->u.hello.room) + 1;
+    free(c->bound_room); /* NULL: only one hello gets this far */
+    c->bound_room = malloc(len); /* owner: c, freed in sky_conn_destroy */
+    if (!c->bound_room) {
+      sky_conn_send_error(c, SKY_ERR_INTERNAL, m->ref, true, "out of memory");
+      return false;
+    }
+    memcpy(c->bound_room, m->u.hello.room, len);
     return true;
   }
   if (v == SKY_CRED_NOT_YET) sky_cred_parse_start(m->u.hello.cred_start, &start_ms);
@@ -119,7 +128,7 @@ static void on_hello(sky_conn *c, sky_msg *m) {
   /* A valid resume token gives back its peer id (and takes it from an older
    * socket still holding it); anything else is simply a new session. */
   sky_resume_claim claim;
-  bool resumed = sky_resume_take_over(c, m, c->bound_room[0] ? c->bound_room : NULL, &claim);
+  bool resumed = sky_resume_take_over(c, m, c->bound_room, &claim);
   if (!resumed && !assign_peer_id(c)) {
     sky_conn_send_error(c, SKY_ERR_INTERNAL, m->ref, true, "no randomness for a peer id");
     return;
@@ -181,7 +190,7 @@ static void on_join(sky_conn *c, sky_msg *m) {
                         c->room ? c->room->name : c->join->room);
     return;
   }
-  if (c->bound_room[0] && strcmp(m->u.join.room, c->bound_room) != 0) {
+  if (c->bound_room && strcmp(m->u.join.room, c->bound_room) != 0) {
     sky_conn_send_error(c, SKY_ERR_ROOM_NOT_ALLOWED, m->ref, false,
                         "this connection's credentials are for room '%s' only", c->bound_room);
     return;
@@ -285,7 +294,24 @@ static void route(sky_conn *c, sky_msg *m) {
   }
 }
 
+/* The relay fast path: an offer / answer / candidate in our encoder's own
+ * spelling, to another member of the room on this instance, is forwarded with
+ * `from` spliced in (relay_splice.h says why that is exactly what the slow
+ * path would send). Anything else, every error included, takes the full
+ * decoder below. False when the frame was not handled here. */
+static bool relay_spliced(sky_conn *c, const char *data, size_t len) {
+  if (!c->authenticated || !c->room) return false;
+  sky_relay_splice s;
+  if (!sky_relay_splice_parse(data, len, limits_of(c)->max_frame_bytes, &s)) return false;
+  sky_conn *target = sky_room_member(c->room, s.to);
+  if (!target || target == c) return false; /* elsewhere (Redis), or itself: an error */
+  char *out = sky_conn_send_reserve(target, sky_relay_splice_len(&s));
+  if (out) sky_relay_splice_write(&s, c->peer_id, out);
+  return true;
+}
+
 void sky_dispatch(sky_conn *c, const char *data, size_t len) {
+  if (relay_spliced(c, data, len)) return;
   sky_msg m;
   sky_decode_error err;
   memset(&m, 0, sizeof(m));
