@@ -243,7 +243,29 @@ void sky__peer_retry(sky_client *c, sky_peer *p) { restart(c, p); }
 
 bool sky__peer_start_offer(sky_client *c, sky_peer *p) { return start_offer(c, p); }
 
+/* A newcomer offers to the peers already in the room one after another: the
+ * next connection is made once the previous offer is (its local description
+ * is back), as a hand-written client awaiting each offer does. Made all at
+ * once, their gathering overlaps, and a stack that serves every connection
+ * of a process from one thread (wrtc) both queues them behind each other and
+ * gathers again in every session still gathering when another starts (4 more
+ * TCP candidates each): an 8-peer mesh in one process sent ~1,850 candidates
+ * instead of ~1,000 and its first answer waited ~400 ms. */
+void sky__peer_offer_next(sky_client *c) {
+  for (;;) {
+    sky_peer *next = NULL;
+    for (sky_peer *p = c->peers; p; p = p->hh.next) {
+      if (p->pc && p->offerer && p->making_offer && p->state == SKY_PEER_OFFERING) return; /* one in the making */
+      if (p->offer_queued && !next) next = p;
+    }
+    if (!next || c->state != SKY_ROOM_IN_ROOM) return;
+    next->offer_queued = false;
+    if (start_offer(c, next)) return; /* else it was dropped: the one after it */
+  }
+}
+
 static bool start_offer(sky_client *c, sky_peer *p) {
+  p->offer_queued = false; /* whatever asked, this is its offer */
   if (!ensure_pc(c, p)) {
     sky__peer_drop(c, p, true);
     return false;
@@ -317,6 +339,7 @@ void sky__peer_on_offer(sky_client *c, const sky_msg *m) {
    * ignored, our fresh offer reaches it and it starts over too. */
   bool stale = fp[0] && strcmp(fp, p->gone_fp) == 0 && ufrag[0] && strcmp(ufrag, p->gone_ufrag) == 0;
   if (stale) return;
+  p->offer_queued = false; /* it offered first: we answer, with no offer of ours to collide */
   if (p->pc && p->channel_open && fresh && !p->making_offer && p->sig == SIG_STABLE) {
     reset_pc(c, p);
     p->relay_only = sky_ice_prefs_has_turn(&c->ice); /* it went relay-only, most likely */
@@ -416,6 +439,7 @@ void sky_client_on_local_description(sky_client *c, int pc, sky_sdp_type type, c
         emit_handshake(c, "offer", p->id);
       }
       p->offer_abandoned = false;
+      sky__peer_offer_next(c); /* this offer is made: the next newcomer offer */
     } else {
       p->sig = SIG_STABLE;
       send_sdp(c, p, SKY_MSG_ANSWER, text);
