@@ -55,7 +55,7 @@ typedef enum sky_sdp_type { SKY_SDP_OFFER = 0, SKY_SDP_ANSWER = 1 } sky_sdp_type
 typedef enum sky_pc_state_kind {
   SKY_PCS_CONNECTION = 0, /* RTCPeerConnection.connectionState */
   SKY_PCS_ICE = 1,        /* iceConnectionState */
-  SKY_PCS_SIGNALING = 2,  /* signalingState */
+  SKY_PCS_SIGNALING = 2,  /* signalingState: ignored, the core derives it (peer.c) */
   SKY_PCS_CHANNEL = 3     /* RTCDataChannel.readyState, plus "error" */
 } sky_pc_state_kind;
 

@@ -435,6 +435,7 @@ void sky_client_on_local_description(sky_client *c, int pc, sky_sdp_type type, c
       p->making_offer = false;
       if (!p->offer_abandoned) { /* else: rolled back in favour of theirs */
         p->sig = SIG_HAVE_LOCAL_OFFER;
+        emit_state(c, "peerConnectionState", "have-local-offer", p->id);
         send_sdp(c, p, SKY_MSG_OFFER, text);
         emit_handshake(c, "offer", p->id);
       }
@@ -442,6 +443,7 @@ void sky_client_on_local_description(sky_client *c, int pc, sky_sdp_type type, c
       sky__peer_offer_next(c); /* this offer is made: the next newcomer offer */
     } else {
       p->sig = SIG_STABLE;
+      emit_state(c, "peerConnectionState", "stable", p->id);
       send_sdp(c, p, SKY_MSG_ANSWER, text);
       emit_handshake(c, "answer", p->id);
       sky__media_stable(c, p);
@@ -462,6 +464,7 @@ void sky_client_on_remote_description_set(sky_client *c, int pc, bool ok) {
     else sky__peer_drop(c, p, true);
   } else {
     p->remote_set = true;
+    emit_state(c, "peerConnectionState", p->sig == SIG_HAVE_REMOTE_OFFER ? "have-remote-offer" : "stable", p->id);
     for (sky_cand *cand = p->cands; cand; cand = cand->next) {
       c->ops.pc_add_candidate(c->user, p->pc, cand->text, cand->mid, cand->mline);
     }
@@ -527,7 +530,12 @@ void sky_client_on_pc_state(sky_client *c, int pc, sky_pc_state_kind kind, const
   }
   switch (kind) {
   case SKY_PCS_SIGNALING:
-    emit_state(c, "peerConnectionState", state, p->id);
+    /* peerConnectionState comes from the descriptions the core applied (see
+     * sky_client_on_local_description / _on_remote_description_set): the
+     * stack's own report is not needed, and reading it is what costs (wrtc's
+     * signalingState getter waits for its signaling thread, and in the
+     * middle of a negotiation that thread is busy: an 8-peer mesh in one
+     * process took twice as long with that read). */
     break;
   case SKY_PCS_ICE:
     emit_state(c, "iceConnectionState", state, p->id);

@@ -113,6 +113,31 @@ static void test_newcomer_offer_queue(void **state) {
   assert_int_equal(count(f, "create_offer", NULL), 0);
 }
 
+/* peerConnectionState follows the descriptions the core applied, in the
+ * order a browser reports them; the stack's own report is not read. */
+static void test_peer_connection_state_from_the_core(void **state) {
+  fake *f = *state;
+  const char *ids[] = {PEER_B};
+  sky_client *c = in_room(f, 1, ids);
+  int pc = sky_client_peer_handle(c, PEER_B);
+  sky_client_on_pc_state(c, pc, SKY_PCS_SIGNALING, "have-local-offer");
+  assert_int_equal(count(f, "emit peerConnectionState", NULL), 0);
+  sky_client_on_local_description(c, pc, SKY_SDP_OFFER, "v=0 b", 5);
+  int offered = find(f, "emit peerConnectionState", "[\"have-local-offer\",\"" PEER_B "\"]");
+  assert_true(offered >= 0);
+  feed_sdp(c, SKY_MSG_ANSWER, PEER_B, "v=0 answer");
+  sky_client_on_remote_description_set(c, pc, true);
+  EXPECT(f, "emit peerConnectionState", "[\"stable\",\"" PEER_B "\"]");
+  assert_int_equal(count(f, "emit peerConnectionState", NULL), 2);
+  /* the answering side */
+  clear_lines(f);
+  connect_answering(f, PEER_C);
+  int remote = find(f, "emit peerConnectionState", "[\"have-remote-offer\",\"" PEER_C "\"]");
+  int stable = find(f, "emit peerConnectionState", "[\"stable\",\"" PEER_C "\"]");
+  assert_true(remote >= 0 && stable > remote);
+  assert_int_equal(count(f, "emit peerConnectionState", NULL), 2);
+}
+
 static void test_user_data_defaults_and_updates(void **state) {
   fake *f = *state;
   sky_client *c = in_room(f, 0, NULL);
@@ -521,6 +546,7 @@ int main(void) {
     T(test_socket_open_failure),
     T(test_joined_announces_self_then_offers),
     T(test_newcomer_offer_queue),
+    T(test_peer_connection_state_from_the_core),
     T(test_user_data_defaults_and_updates),
     T(test_user_data_before_join_goes_with_join),
     T(test_join_while_in_room_leaves_first),
