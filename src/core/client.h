@@ -155,6 +155,7 @@ typedef struct sky_client_ops {
 #define SKY_SERVER_GONE_GRACE_MS 1500  /* server says gone, channel open: wait this */
 #define SKY_CHANNEL_LOST_GRACE_MS 1500 /* channel closed: a fresh offer may follow */
 #define SKY_CONNECT_TIMEOUT_MS 6000    /* a connection not open by then is retried (relay-only) */
+#define SKY_OFFER_HOLD_MS 1000         /* a newcomer's offer not made by then no longer holds its next ones */
 #define SKY_REJOIN_RETRY_MS 3000       /* a lost peer still in the room: offer again this often */
 #define SKY_REJOIN_WINDOW_MS 60000     /* ... for this long */
 #define SKY_PATH_SUSPECT_MS 2000       /* silent this long, TURN known, not relayed: go relay-only */

@@ -252,10 +252,16 @@ bool sky__peer_start_offer(sky_client *c, sky_peer *p) { return start_offer(c, p
  * TCP candidates each): an 8-peer mesh in one process sent ~1,850 candidates
  * instead of ~1,000 and its first answer waited ~400 ms. */
 void sky__peer_offer_next(sky_client *c) {
+  uint64_t now = sky__now(c);
   for (;;) {
     sky_peer *next = NULL;
     for (sky_peer *p = c->peers; p; p = p->hh.next) {
-      if (p->pc && p->offerer && p->making_offer && p->state == SKY_PEER_OFFERING) return; /* one in the making */
+      /* One in the making holds the others, for a while only: a stack that
+       * never produces it (the operation failed) must not stall the rest
+       * until that connection's own retry (SKY_CONNECT_TIMEOUT_MS). */
+      if (p->pc && p->offerer && p->making_offer && p->state == SKY_PEER_OFFERING &&
+          sky__elapsed(now, p->pc_started_ms) < SKY_OFFER_HOLD_MS)
+        return;
       if (p->offer_queued && !next) next = p;
     }
     if (!next || c->state != SKY_ROOM_IN_ROOM) return;

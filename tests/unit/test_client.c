@@ -113,6 +113,27 @@ static void test_newcomer_offer_queue(void **state) {
   assert_int_equal(count(f, "create_offer", NULL), 0);
 }
 
+/* An offer the stack never makes holds the newcomer's next one for
+ * SKY_OFFER_HOLD_MS, not until that connection's own retry. */
+static void test_newcomer_offer_queue_not_held_by_a_lost_offer(void **state) {
+  fake *f = *state;
+  sky_client *c = authed(f);
+  sky_client_join(c, "room1");
+  const char *ids[] = {PEER_B, PEER_C};
+  feed_joined(c, "room1", 2, ids);
+  assert_int_equal(count(f, "create_offer", NULL), 1);
+  advance(f, SKY_OFFER_HOLD_MS / 2);
+  assert_int_equal(count(f, "create_offer", NULL), 1);
+  assert_int_equal(sky_client_peer_handle(c, PEER_C), 0);
+  advance(f, SKY_OFFER_HOLD_MS);
+  assert_int_equal(count(f, "create_offer", NULL), 2);
+  assert_true(sky_client_peer_handle(c, PEER_C) > 0);
+  /* B's offer, late, still goes out */
+  clear_lines(f);
+  sky_client_on_local_description(c, sky_client_peer_handle(c, PEER_B), SKY_SDP_OFFER, "v=0 b", 5);
+  EXPECT(f, "send ", PEER_B);
+}
+
 /* peerConnectionState follows the descriptions the core applied, in the
  * order a browser reports them; the stack's own report is not read. */
 static void test_peer_connection_state_from_the_core(void **state) {
@@ -546,6 +567,7 @@ int main(void) {
     T(test_socket_open_failure),
     T(test_joined_announces_self_then_offers),
     T(test_newcomer_offer_queue),
+    cmocka_unit_test_setup_teardown(test_newcomer_offer_queue_not_held_by_a_lost_offer, setup_clock, teardown),
     T(test_peer_connection_state_from_the_core),
     T(test_user_data_defaults_and_updates),
     T(test_user_data_before_join_goes_with_join),
