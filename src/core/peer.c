@@ -250,7 +250,7 @@ bool sky__peer_start_offer(sky_client *c, sky_peer *p) { return start_offer(c, p
  * of a process from one thread (wrtc) both queues them behind each other and
  * gathers again in every session still gathering when another starts (4 more
  * TCP candidates each): an 8-peer mesh in one process sent ~1,850 candidates
- * instead of ~1,000 and its first answer waited ~400 ms. */
+ * instead of ~1,100-1,500 and its first answer waited ~400 ms. */
 void sky__peer_offer_next(sky_client *c) {
   uint64_t now = sky__now(c);
   for (;;) {
