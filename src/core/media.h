@@ -79,6 +79,7 @@ typedef struct sky_peer_media {
   sky_remote_stream streams[SKY_MEDIA_REMOTE_MAX];
   bool audio_muted, video_muted;
   unsigned attached; /* bit i: local slot i is attached to the current connection */
+  bool told;         /* we sent it a media frame that was not the empty state */
 } sky_peer_media;
 
 struct sky_client;

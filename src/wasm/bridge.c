@@ -39,7 +39,8 @@
  *   sky_cb_local_description(h, type, sdp, len)
  *   sky_cb_remote_set(h, ok)
  *   sky_cb_ice_candidate(h, cand, len, mid, mid_len, mline)
- *   sky_cb_state(h, kind, state, len)      kind: 0 connection 1 ice 2 signaling 3 channel
+ *   sky_cb_state(h, kind, state, len)      kind: 0 connection 1 ice 3 channel (2 signaling:
+ *                                          not reported, the core derives it)
  *   sky_cb_channel_message(h, data, len, is_text)
  *   sky_cb_channel_drain(h)
  *   sky_cb_negotiation_needed(h)           the stack's negotiationneeded
@@ -123,7 +124,9 @@ EM_JS(int, sky_js_pc_create, (int h, const char *cfg, int len), {
   if (skyOnPc) skyOnPc(h, e, pc); /* media (media_pre.js): negotiationneeded, ontrack */
   pc.onconnectionstatechange = function() { state(0, pc.connectionState); };
   pc.oniceconnectionstatechange = function() { state(1, pc.iceConnectionState); };
-  pc.onsignalingstatechange = function() { state(2, pc.signalingState); };
+  /* No onsignalingstatechange: the core knows the signaling state from the
+   * descriptions it applies, and wrtc's signalingState getter waits for its
+   * busy signaling thread (an 8-peer mesh took twice as long with it). */
   return 0;
 });
 
