@@ -2,7 +2,8 @@
 //   mesh        N peers (2, 4, 8) join one room until every pair's data channel is
 //               open on both sides: skymesh (N Skyway instances) against the raw
 //               baseline (bench/baseline-mesh.mjs), same server, same stack,
-//               alternating which goes first, repetition by repetition.
+//               alternating which goes first, repetition by repetition, after an
+//               untimed 2-peer mesh of each side (process start-up costs).
 //   latency     round trip of a small chat message between two peers, sequential,
 //               skymesh sendP2PMessage -> incomingMessage -> sendP2PMessage back,
 //               against raw RTCDataChannel send of the same JSON -> echo.
@@ -89,6 +90,18 @@ async function skymeshMesh(server, n, room, timeoutMs) {
 
 async function meshBench(server) {
   const out = {};
+  // One untimed 2-peer mesh of each side first: the process's one-time costs (the
+  // stack's global start-up — wrtc's factory and threads, the network enumeration —
+  // and the JIT of shared JS such as ws) would otherwise fall on whichever side runs
+  // first in repetition 0. skymesh's own per-instance costs stay in every timed run
+  // (fresh instances each time).
+  for (const side of ['raw', 'skymesh']) {
+    try {
+      if (side === 'raw') closeMesh((await runBaselineMesh({ wsUrl: server.wsUrl, n: 2, room: `warm-raw-${Date.now()}`, RTCPeerConnection, timeoutMs: CFG.meshTimeoutMs })).peers);
+      else if (Skyway) (await skymeshMesh(server, 2, `warm-sky-${Date.now()}`, CFG.meshTimeoutMs)).peers.forEach(closeSkyway);
+    } catch (e) { log(`mesh warm-up ${side}: ${e.message}`); }
+    await sleep(300);
+  }
   for (const n of CFG.meshSizes) {
     const sky = [];
     const raw = [];

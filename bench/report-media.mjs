@@ -32,19 +32,27 @@ export function featureCostReport(fc, sky, table) {
   if (!fc) return [];
   if (fc.error) return ['', `Per-feature weight not measured: ${fc.error}`];
   const kb = (b) => (b == null ? 'n/a' : `${(b / 1024).toFixed(1)} KiB`);
+  const out = [];
+  const b = fc.builds || {};
+  if (b.chat && b.full) {
+    out.push('', 'The chat build against the full one (script tag + its .wasm; `bench/lib/feature-cost.mjs`):', '');
+    out.push(table(['build', 'files', 'raw', 'gzip -9'], ['chat', 'full'].map((n) => [n,
+      b[n].files.map((f) => `\`${f.file.split('/').pop()}\` ${kb(f.raw)} / ${kb(f.gzip)}`).join(' + '), kb(b[n].raw), kb(b[n].gzip)])));
+    out.push('', `Transfers and media together: ${kb(b.transfersAndMedia.gzip)} gzip, ${kb(b.transfersAndMedia.raw)} raw.`);
+  }
   const rows = [];
-  let raw = 0; let gzip = 0;
   for (const [name, f] of Object.entries(fc.features)) {
     rows.push([name, `${f.sources.map((s) => `\`${s.split('/').pop()}\``).join(' + ')}: ${f.wasm.functions} functions`, kb(f.wasm.raw), kb(f.wasm.gzipSaved),
-      `\`${f.js.file.split('/').pop()}\``, kb(f.js.raw), kb(f.js.gzipSaved)]);
-    raw += f.wasm.raw + f.js.raw; gzip += f.wasm.gzipSaved + (f.js.gzipSaved || 0);
+      f.js.file.split(' + ').map((x) => `\`${x.split('/').pop()}\``).join(' + '), kb(f.js.raw), kb(f.js.gzip)]);
   }
-  const out = ['', 'What each feature adds (no chat-only build exists: measured inside the real one, see `bench/lib/feature-cost.mjs`):', ''];
-  out.push(table(['feature', 'C (its functions in the .wasm)', 'wasm raw', 'wasm gzip saved without', 'JS glue', 'JS raw', 'JS gzip saved without'], rows));
-  if (sky) {
-    out.push('');
-    out.push(`With media and transfers: ${kb(sky.gzip)} gzip (${sky.name}). Without both, about ${kb(sky.gzip - gzip)} gzip ` +
-      `(${kb(sky.raw - raw)} raw): the sum of the savings above, each measured alone, so an estimate.`);
+  out.push('', 'Each feature inside the full build:', '');
+  out.push(table(['feature', 'C (its functions in the .wasm)', 'wasm raw', 'wasm gzip saved without', 'JS (minified alone)', 'JS raw', 'JS gzip'], rows));
+  for (const n of ['chat', 'full']) {
+    const f = fc.byFile?.[n];
+    if (!f) continue;
+    out.push('', `Code of the ${n} build's .wasm by source file (${kb(f.wasmBytes)}: code ${kb(f.codeBytes)}, data ${kb(f.dataBytes)}, rest ${kb(f.otherBytes)}): ` +
+      Object.entries(f.files).map(([k, v]) => `${k} ${kb(v)}`).join(', ') + '.');
   }
+  if (sky && !(b.chat && b.full)) out.push('', `With media and transfers: ${kb(sky.gzip)} gzip (${sky.name}).`);
   return out;
 }

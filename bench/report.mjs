@@ -171,6 +171,7 @@ export function writeReport(R) {
       row(`idle peers held (bound ${sv.config.idlePeers})`, 'held', 0, ''),
       row('resident memory per idle peer (VmRSS growth ÷ peers)', 'rssPerPeerKiB', 2, 'KiB'),
       row('connect + join until ready (with ' + sv.config.concurrency + ' in flight)', 'joinsPerSec', 0, '/s'),
+      row('server CPU per join (user + sys ÷ peers ready)', 'serverCpuUsPerJoin', 0, 'µs'),
       row(`relayed messages at saturation (${sv.config.pairs} pairs × ${sv.config.window} in flight)`, 'relayedPerSec', 0, '/s'),
       row('relay latency p50 at saturation', 'satP50Ms', 3, 'ms'),
       row('relay latency p99 at saturation', 'satP99Ms', 3, 'ms'),
@@ -186,6 +187,12 @@ export function writeReport(R) {
       const rr = (runs.relay || []).filter(Boolean);
       if (rr.length && rr[0].serverCpuShare !== undefined) cpuNote.push(`${name}: server ${Math.round(100 * rr[0].serverCpuShare)}% of a core, generator ${Math.round(100 * rr[0].generatorCpuShare)}%`);
     }
+    const joinCpuNote = [];
+    for (const [name, runs] of Object.entries(sv.servers || {})) {
+      const ir = (runs.idle || []).filter(Boolean);
+      if (ir.length && ir[0].serverCpuShare !== undefined) joinCpuNote.push(`${name}: server ${Math.round(100 * ir[0].serverCpuShare)}% of a core, generator ${Math.round(100 * ir[0].generatorCpuShare)}%`);
+    }
+    if (joinCpuNote.length) out.push(`\nCPU during the joins (first repetition): ${joinCpuNote.join('; ')}.`);
     if (cpuNote.length) out.push(`\nCPU during relay saturation (first repetition): ${cpuNote.join('; ')}.`);
     for (const n of sv.notes || []) out.push(`\nNote: ${n}`);
     const errs = Object.entries(sv.servers || {}).flatMap(([k, v]) => (v.errors || []).map((e) => `${k} ${e}`));

@@ -4,7 +4,9 @@
 //   idle   N WebSocket peers connect (at most `concurrency` handshakes in flight),
 //          authenticate and join (skymesh: hello + join into rooms of `roomSize`;
 //          PeerJS: connect with id/token until OPEN), then sit idle. Reports how many
-//          are held, the connect+join rate, and the server's VmRSS growth per peer.
+//          are held, the connect+join rate, the server's CPU per join and its VmRSS
+//          growth per peer. The peers come from bench/joingen.c (C, epoll) when
+//          bench/run built it, else (or with --join-generator node) from node `ws`.
 //   relay  P sender -> receiver pairs relay ICE-candidate messages through the server
 //          (skymesh `candidate{to}`, PeerJS `CANDIDATE{dst}`), W messages in flight per
 //          pair ("as fast as acks allow": the receiver seeing message k lets the
@@ -13,8 +15,7 @@
 //          latency under moderate load.
 //
 // Everything is bounded: counts, per-phase deadlines, and a hard process timeout.
-// Usage: node bench/server-load.mjs [--quick] [--servers skymesh,peerjs]
-import WebSocket from 'ws';
+// Usage: node bench/server-load.mjs [--quick] [--servers skymesh,peerjs] [--join-generator c|node]
 import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -45,7 +46,8 @@ const SERVERS = String(args.servers || 'skymesh,peerjs').split(',').filter(Boole
 const HARD_TIMEOUT_MS = Number(args.timeout || (QUICK ? 45000 : 420000));
 setTimeout(() => { log('hard timeout reached, exiting'); process.exit(3); }, HARD_TIMEOUT_MS).unref();
 
-import { ADAPTERS, holdPeers } from './lib/signaling.mjs';
+import { ADAPTERS, rampPeers, joinGenerator, JOIN_GENERATOR_TEXT } from './lib/signaling.mjs';
+const JOIN_GENERATOR = joinGenerator(args);
 
 
 // The relayed message's sequence number, without a full JSON parse.
@@ -64,40 +66,38 @@ function closeAll(peers) {
 
 async function idleRun(adapter) {
   const server = await adapter.start();
-  const peers = [];
+  let ramp = null;
   try {
     await sleep(300);
     await server.gc();
     const before = procMemKiB(server.pid);
-    const cpu0 = procCpuMs(server.pid);
-    const gen0 = process.cpuUsage();
-    const { failures, firstError, rampMs } = await holdPeers(adapter, server, peers,
+    ramp = await rampPeers(JOIN_GENERATOR, adapter, server,
       { n: CFG.idlePeers, concurrency: CFG.concurrency, deadlineMs: CFG.idleDeadlineMs, roomSize: CFG.roomSize, roomPrefix: 'idle' });
-    const cpuRamp = procCpuMs(server.pid) - cpu0;
-    const genRamp = process.cpuUsage(gen0);
+    const { ready, failures, firstError, rampMs } = ramp;
     await sleep(CFG.holdMs);
     await server.gc();
     const after = procMemKiB(server.pid);
-    const held = peers.filter((p) => p.ws.readyState === WebSocket.OPEN).length;
+    const held = await ramp.held();
     const r = {
       target: CFG.idlePeers,
       held,
       failures,
       firstError,
       rampMs,
-      joinsPerSec: peers.length / (rampMs / 1000),
-      serverCpuMsPerJoin: peers.length ? cpuRamp / peers.length : null,
-      serverCpuShare: cpuRamp / rampMs,
-      generatorCpuShare: (genRamp.user + genRamp.system) / 1000 / rampMs,
+      joinsPerSec: ready / (rampMs / 1000),
+      serverCpuMsPerJoin: ready ? ramp.serverCpuMs / ready : null,
+      serverCpuShare: ramp.serverCpuMs / rampMs,
+      generatorCpuShare: ramp.generatorCpuMs / rampMs,
       rssBeforeKiB: before.rss,
       rssAfterKiB: after.rss,
       rssPerPeerKiB: held ? (after.rss - before.rss) / held : null,
     };
-    log(`${adapter.name} idle: held ${held}/${CFG.idlePeers} (${failures} failed) in ${rampMs.toFixed(0)} ms, ` +
-      `${r.joinsPerSec.toFixed(0)} joins/s (cpu server ${(r.serverCpuShare * 100).toFixed(0)}% generator ${(r.generatorCpuShare * 100).toFixed(0)}%), RSS ${before.rss} -> ${after.rss} KiB, ${r.rssPerPeerKiB?.toFixed(2)} KiB/peer`);
+    log(`${adapter.name} idle (${JOIN_GENERATOR} generator): held ${held}/${CFG.idlePeers} (${failures} failed) in ${rampMs.toFixed(0)} ms, ` +
+      `${r.joinsPerSec.toFixed(0)} joins/s, ${(r.serverCpuMsPerJoin * 1000).toFixed(0)} us server CPU per join ` +
+      `(cpu server ${(r.serverCpuShare * 100).toFixed(0)}% generator ${(r.generatorCpuShare * 100).toFixed(0)}%), RSS ${before.rss} -> ${after.rss} KiB, ${r.rssPerPeerKiB?.toFixed(2)} KiB/peer`);
     return r;
   } finally {
-    closeAll(peers);
+    await ramp?.close();
     await server.stop();
   }
 }
@@ -264,7 +264,7 @@ async function relayRun(adapter) {
 async function main() {
   const result = { config: CFG, servers: {}, generator: null, cores: os.cpus().length, notes: [] };
   result.generator = {
-    idle: 'node, ws package, one process, `concurrency` handshakes in flight',
+    idle: JOIN_GENERATOR_TEXT[JOIN_GENERATOR],
     relay: GENERATOR === 'c' ? 'bench/relaygen.c: one C thread, epoll, raw WebSocket frames, batched writes'
       : 'node, raw-socket WebSocket client (bench/lib/rawws.mjs), batched writes',
   };
@@ -288,6 +288,7 @@ async function main() {
   const metrics = {
     held: ['idle', (r) => r.held],
     joinsPerSec: ['idle', (r) => r.joinsPerSec],
+    serverCpuUsPerJoin: ['idle', (r) => r.serverCpuMsPerJoin * 1000],
     rssPerPeerKiB: ['idle', (r) => r.rssPerPeerKiB],
     relayedPerSec: ['relay', (r) => r.relayedPerSec],
     satP50Ms: ['relay', (r) => r.saturatedLatencyMs.p50],

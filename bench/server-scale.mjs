@@ -10,15 +10,17 @@
 // peers connect from 127.0.0.1, 127.0.0.2, ... in turn. Each process needs N file
 // descriptors: bench/run raises the limit; a size the limit cannot hold is skipped
 // and said so.
-// Usage: node bench/server-scale.mjs [--quick] [--sizes 1000,10000] [--servers skymesh,peerjs]
-import WebSocket from 'ws';
+// The peers come from the C join generator (bench/joingen.c) when bench/run built it,
+// else (or with --join-generator node) from node `ws`; they stay held, by that
+// process, through the memory reading and the relay run.
+// Usage: node bench/server-scale.mjs [--quick] [--sizes 1000,10000] [--servers skymesh,peerjs] [--join-generator c|node]
 import path from 'node:path';
 import fs from 'node:fs';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ADAPTERS, holdPeers } from './lib/signaling.mjs';
+import { ADAPTERS, rampPeers, joinGenerator, JOIN_GENERATOR_TEXT } from './lib/signaling.mjs';
 import { skymeshServerBinary } from './lib/servers.mjs';
-import { procMemKiB, procCpuMs, parseArgs, emit, log, sleep, WORK } from './lib/util.mjs';
+import { procMemKiB, parseArgs, emit, log, sleep, WORK } from './lib/util.mjs';
 
 const execFileP = promisify(execFile);
 const args = parseArgs();
@@ -29,6 +31,7 @@ const CFG = { roomSize: 10, concurrency: 200, pairs: 4, window: 64, relayMs: QUI
 const HARD_TIMEOUT_MS = Number(args.timeout || (QUICK ? 45000 : 600000));
 setTimeout(() => { log('hard timeout reached, exiting'); process.exit(3); }, HARD_TIMEOUT_MS).unref();
 const RELAYGEN = path.join(WORK, 'relaygen');
+const JOIN_GENERATOR = joinGenerator(args);
 
 function fdLimit() {
   try { return Number(execFileSync('sh', ['-c', 'ulimit -n']).toString().trim()) || Infinity; } catch { return Infinity; }
@@ -45,18 +48,18 @@ async function portsFor(n) {
 async function point(adapter, n) {
   await portsFor(n);
   const server = await adapter.start(n + 1000);
-  const peers = [];
+  let ramp = null;
   try {
     await sleep(300);
     await server.gc();
     const before = procMemKiB(server.pid).rss;
-    const cpu0 = procCpuMs(server.pid);
-    const { failures, firstError, rampMs } = await holdPeers(adapter, server, peers,
+    ramp = await rampPeers(JOIN_GENERATOR, adapter, server,
       { n, concurrency: CFG.concurrency, deadlineMs: CFG.rampLimitMs, roomSize: CFG.roomSize, roomPrefix: 'scale', spreadAddresses: true });
-    const cpuMsPerJoin = peers.length ? (procCpuMs(server.pid) - cpu0) / peers.length : null;
+    const { ready, failures, firstError, rampMs } = ramp;
+    const cpuMsPerJoin = ready ? ramp.serverCpuMs / ready : null;
     await sleep(500);
     await server.gc();
-    const held = peers.filter((p) => p.ws.readyState === WebSocket.OPEN).length;
+    const held = await ramp.held();
     const after = procMemKiB(server.pid).rss;
     let relay = null;
     if (fs.existsSync(RELAYGEN)) {
@@ -68,24 +71,27 @@ async function point(adapter, n) {
     }
     const r = {
       n, held, failures, firstError, rampMs,
-      joinsPerSec: peers.length / (rampMs / 1000),
+      joinsPerSec: ready / (rampMs / 1000),
       serverCpuMsPerJoin: cpuMsPerJoin,
+      generatorCpuShare: ramp.generatorCpuMs / rampMs,
+      serverCpuShare: ramp.serverCpuMs / rampMs,
       rssPerPeerKiB: held ? (after - before) / held : null,
       relayedPerSec: relay?.relayedPerSec ?? null,
       relay,
     };
-    log(`${adapter.name} N=${n}: held ${held} (${failures} failed), ${r.joinsPerSec.toFixed(0)} joins/s, ` +
-      `${cpuMsPerJoin?.toFixed(3)} ms server CPU per join, ${r.rssPerPeerKiB?.toFixed(2)} KiB/peer, relay ${relay ? relay.relayedPerSec.toFixed(0) : 'n/a'} msg/s`);
+    log(`${adapter.name} N=${n} (${JOIN_GENERATOR} generator): held ${held} (${failures} failed), ${r.joinsPerSec.toFixed(0)} joins/s, ` +
+      `${cpuMsPerJoin?.toFixed(3)} ms server CPU per join (cpu server ${(r.serverCpuShare * 100).toFixed(0)}% generator ${(r.generatorCpuShare * 100).toFixed(0)}%), ` +
+      `${r.rssPerPeerKiB?.toFixed(2)} KiB/peer, relay ${relay ? relay.relayedPerSec.toFixed(0) : 'n/a'} msg/s`);
     return r;
   } finally {
-    for (const p of peers) { try { p.ws.terminate(); } catch {} }
+    await ramp?.close();
     await server.stop();
   }
 }
 
 async function main() {
   const limit = fdLimit();
-  const result = { config: { ...CFG, sizes: SIZES, fdLimit: limit }, servers: {}, notes: [] };
+  const result = { config: { ...CFG, sizes: SIZES, fdLimit: limit, joinGenerator: JOIN_GENERATOR_TEXT[JOIN_GENERATOR] }, servers: {}, notes: [] };
   const avail = SERVERS.filter((s) => s !== 'skymesh' || skymeshServerBinary());
   for (const s of avail) result.servers[s] = [];
   for (const [k, n] of SIZES.entries()) {

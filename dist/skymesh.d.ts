@@ -6,6 +6,12 @@
 //   import Skyway from 'skymesh'              ES module (also `import { Skyway }`, `import { Skylink }`)
 //   const Skyway = require('skymesh')         CommonJS (also `.Skyway`, `.Skylink`)
 // `Skylink` (SkylinkJS 0.6's name) is the same class as `Skyway`.
+// The chat build (dist/skymesh-chat.js, 'skymesh/chat') is the same class without
+// data transfers and media: sendBlobData, sendURLData, acceptDataTransfer,
+// respondBlobRequest, cancelDataTransfer, getCurrentDataTransfers, the
+// DATA_TRANSFER_* constants, getUserMedia, sendStream, shareScreen, stopScreen,
+// stopStream, muteStream, enable/disableAudio, enable/disableVideo,
+// getPeersStream and attachMediaStream are absent there (docs/embedding.md).
 //
 // Callbacks follow SkywayJS: `(error, success)`, exactly one of them non-null.
 

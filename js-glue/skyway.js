@@ -243,6 +243,11 @@ P.joinRoom = function(room, options, callback) {
   }
   var self = this;
   if (options.userData !== undefined) self.setUserData(options.userData);
+  if ((options.audio || options.video) && !self.getUserMedia) { // the chat build (dist/skymesh-chat.js)
+    var noMedia = skyError('no_media', 'skymesh: joinRoom: this build has no media (load dist/skymesh.js)');
+    if (callback) return self._safe(callback, [noMedia, null]);
+    throw noMedia;
+  }
   if (options.audio || options.video) { // SkylinkJS: the media first, then the room
     return self.getUserMedia({audio: options.audio, video: options.video}, function(e) {
       if (!e) self.joinRoom.apply(self, callback ? [room, {}, callback] : [room, {}]);
@@ -274,9 +279,10 @@ P.leaveRoom = function(stopMediaOptions, callback) {
   var stopUser = typeof o == 'object' ? o.userMedia !== false : !!o;
   var stopScreen = typeof o == 'object' ? o.screenshare !== false : !!o;
   self._later(function() {
-    self._m._sky_media_stop_on_leave(stopUser ? 1 : 0, stopScreen ? 1 : 0);
+    var keep = self._m._sky_media_stop_on_leave || function() {}; // none in the chat build
+    keep(stopUser ? 1 : 0, stopScreen ? 1 : 0);
     var rc = self._m._sky_leave();
-    self._m._sky_media_stop_on_leave(1, 1); // for this leave only
+    keep(1, 1); // for this leave only
     if (rc < 0) {
       if (callback) self._safe(callback, [skyError('not_in_room', 'skymesh: not in a room'), null]);
       return;

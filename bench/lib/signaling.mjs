@@ -6,7 +6,10 @@ import WebSocket from 'ws';
 import { randomBytes } from 'node:crypto';
 import { RawWs, nextMessage } from './rawws.mjs';
 import { startSkymeshServer, startPeerjsServer } from './servers.mjs';
-import { now, withTimeout } from './util.mjs';
+import path from 'node:path';
+import fs from 'node:fs';
+import { spawn } from 'node:child_process';
+import { now, withTimeout, procCpuMs, WORK } from './util.mjs';
 
 const WS_OPTS = { perMessageDeflate: false, handshakeTimeout: 10000 };
 
@@ -105,4 +108,86 @@ export async function holdPeers(adapter, server, peers, { n, concurrency, deadli
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return { failures, firstError, rampMs: now() - t0 };
+}
+
+// The C join generator (bench/joingen.c, built by bench/run into bench/work/joingen).
+export const JOINGEN = path.join(WORK, 'joingen');
+
+// The same ramp as holdPeers, driven by bench/joingen.c: n peers with `concurrency`
+// handshakes in flight, then held by that process until close(). Resolves once every
+// attempt has ended to { ready, failures, firstError, rampMs, serverCpuMs,
+// generatorCpuMs, held(), close() }: held() asks how many peers are still open,
+// close() ends the process (and with it every held socket).
+export async function holdPeersC(adapter, server, { n, concurrency, deadlineMs, roomSize, roomPrefix, spreadAddresses = false }) {
+  const proc = spawn(JOINGEN, [adapter.name, '127.0.0.1', String(server.port), String(n), String(concurrency),
+    String(roomSize), roomPrefix, String(deadlineMs), String(server.pid), String(spreadAddresses ? PORTS_PER_ADDRESS : 0)],
+  { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const lines = [];
+  let waiting = null;
+  let buf = '';
+  proc.stdout.on('data', (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      lines.push(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+    if (waiting && lines.length) { const w = waiting; waiting = null; w.resolve(lines.shift()); }
+  });
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  exited.then((code) => { if (waiting) { const w = waiting; waiting = null; w.reject(new Error(`joingen exited ${code}: ${stderr.slice(-500)}`)); } });
+  const nextLine = (ms) => withTimeout(new Promise((resolve, reject) => {
+    if (lines.length) resolve(lines.shift());
+    else if (proc.exitCode !== null) reject(new Error(`joingen exited ${proc.exitCode}: ${stderr.slice(-500)}`));
+    else waiting = { resolve, reject };
+  }), ms, 'joingen');
+  const close = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.stdin.end('exit\n');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    }
+  };
+  try {
+    const r = JSON.parse(await nextLine(deadlineMs + 20000));
+    return {
+      ...r,
+      held: async () => { proc.stdin.write('held\n'); return JSON.parse(await nextLine(10000)).held; },
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+// Which join generator a section uses: `--join-generator node|c`; the C one when built.
+export function joinGenerator(args) {
+  return args['join-generator'] || (fs.existsSync(JOINGEN) ? 'c' : 'node');
+}
+
+export const JOIN_GENERATOR_TEXT = {
+  c: 'bench/joingen.c: one C thread, epoll, raw WebSocket frames, `concurrency` handshakes in flight',
+  node: 'node, ws package, one process, `concurrency` handshakes in flight',
+};
+
+// Ramps n peers up with the chosen generator and holds them. Either way resolves to
+// { ready, failures, firstError, rampMs, serverCpuMs, generatorCpuMs, held(), close() }.
+export async function rampPeers(generator, adapter, server, opts) {
+  if (generator === 'c') return holdPeersC(adapter, server, opts);
+  const peers = [];
+  const cpu0 = procCpuMs(server.pid);
+  const gen0 = process.cpuUsage();
+  const { failures, firstError, rampMs } = await holdPeers(adapter, server, peers, opts);
+  const gen = process.cpuUsage(gen0);
+  return {
+    ready: peers.length, failures, firstError, rampMs,
+    serverCpuMs: procCpuMs(server.pid) - cpu0,
+    generatorCpuMs: (gen.user + gen.system) / 1000,
+    held: async () => peers.filter((p) => p.ws.readyState === WebSocket.OPEN).length,
+    close: async () => { for (const p of peers) { try { p.ws.terminate(); } catch {} } },
+  };
 }

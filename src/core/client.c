@@ -794,15 +794,17 @@ static void on_joined(sky_client *c, const sky_msg *m) {
   cJSON_AddItemToObject(res, "peerInfo", sky__peer_info_of(c, NULL));
   sky__emit_done(c, "_join", NULL, NULL, res);
   sky__media_on_joined(c); /* incomingStream (self) for what we send already */
-  /* The newcomer offers to everyone already there. */
+  /* The newcomer offers to everyone already there, one offer after another
+   * (peer.c, sky__peer_offer_next). */
   for (size_t i = 0; i < m->u.joined.peer_count; i++) {
     const sky_peer_entry *e = &m->u.joined.peers[i];
     if (strcmp(e->peer_id, c->self_id) == 0 || sky__peer_find(c, e->peer_id)) continue;
     sky_peer *p = sky__peer_add(c, e->peer_id, e->user_data);
     if (!p) continue;
     sky__emit_peer_event(c, "peerJoined", p->id, p->user_data, false);
-    sky__peer_start_offer(c, p);
+    p->offer_queued = true;
   }
+  sky__peer_offer_next(c);
   /* Asked for another room, or to leave, meanwhile. */
   if (c->join_pending || c->leave_pending) sky__start_leave(c);
 }

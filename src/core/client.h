@@ -55,7 +55,7 @@ typedef enum sky_sdp_type { SKY_SDP_OFFER = 0, SKY_SDP_ANSWER = 1 } sky_sdp_type
 typedef enum sky_pc_state_kind {
   SKY_PCS_CONNECTION = 0, /* RTCPeerConnection.connectionState */
   SKY_PCS_ICE = 1,        /* iceConnectionState */
-  SKY_PCS_SIGNALING = 2,  /* signalingState */
+  SKY_PCS_SIGNALING = 2,  /* signalingState: ignored, the core derives it (peer.c) */
   SKY_PCS_CHANNEL = 3     /* RTCDataChannel.readyState, plus "error" */
 } sky_pc_state_kind;
 
@@ -155,6 +155,7 @@ typedef struct sky_client_ops {
 #define SKY_SERVER_GONE_GRACE_MS 1500  /* server says gone, channel open: wait this */
 #define SKY_CHANNEL_LOST_GRACE_MS 1500 /* channel closed: a fresh offer may follow */
 #define SKY_CONNECT_TIMEOUT_MS 6000    /* a connection not open by then is retried (relay-only) */
+#define SKY_OFFER_HOLD_MS 1000         /* a newcomer's offer not made by then no longer holds its next ones */
 #define SKY_REJOIN_RETRY_MS 3000       /* a lost peer still in the room: offer again this often */
 #define SKY_REJOIN_WINDOW_MS 60000     /* ... for this long */
 #define SKY_PATH_SUSPECT_MS 2000       /* silent this long, TURN known, not relayed: go relay-only */

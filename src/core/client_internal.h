@@ -2,6 +2,15 @@
 #ifndef SKYMESH_CLIENT_INTERNAL_H
 #define SKYMESH_CLIENT_INTERNAL_H
 
+#include <stddef.h>
+
+/* The tables' hash, out of line (peer.c): uthash's default expands Jenkins's
+ * hash into every HASH_ADD / HASH_FIND (1 KB of WASM, 550 bytes once out of
+ * line); FNV-1a (uthash's HASH_FNV) is a loop. Keys are peer ids the server
+ * made (32 hex digits, validated) and our own handles; no key is unkeyed-hash
+ * proof either way, and a room's peer cap bounds every table. */
+unsigned sky__hash(const void *key, size_t len);
+#define HASH_FUNCTION(keyptr, keylen, hashv) ((hashv) = sky__hash((keyptr), (size_t)(keylen)))
 #include <uthash.h>
 
 #include "client.h"
@@ -48,6 +57,7 @@ typedef struct sky_peer {
   bool remote_set;      /* a remote description has been applied */
   bool channel_open;
   bool offerer;         /* we made the offer this connection was negotiated with */
+  bool offer_queued;    /* newcomer: our offer waits for the previous one to be made (peer.c) */
   unsigned restarts;    /* connections thrown away after a failed handshake */
   bool relay_only;      /* this connection gathers relay candidates only */
   char remote_fp[128];  /* a=fingerprint of the remote description applied: a new one is a new connection */
@@ -271,6 +281,8 @@ sky_peer *sky__peer_add(sky_client *c, const char *id, const char *user_data);
 void sky__peer_drop(sky_client *c, sky_peer *p, bool announce);
 void sky__peer_drop_all(sky_client *c, bool announce);
 bool sky__peer_start_offer(sky_client *c, sky_peer *p);
+/* Starts the next queued offer (offer_queued) unless one is being made. */
+void sky__peer_offer_next(sky_client *c);
 void sky__peer_on_offer(sky_client *c, const sky_msg *m);
 void sky__peer_on_answer(sky_client *c, const sky_msg *m);
 void sky__peer_on_candidate(sky_client *c, const sky_msg *m);

@@ -176,6 +176,9 @@ uint64_t sky__live_tick(sky_client *c, uint64_t now) {
     return 0;
   }
   if (now >= c->next_tick_ms) {
+    /* An offer in the making whose connection went (dropped, reset) never
+     * comes back to start the next queued one: this does. */
+    sky__peer_offer_next(c);
     sky_peer *p, *tmp;
     HASH_ITER(hh, c->peers, p, tmp) check_peer(c, p, now);
     c->next_tick_ms = now + SKY_LIVENESS_TICK_MS;

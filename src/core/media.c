@@ -14,7 +14,7 @@
 #include "cJSON.h"
 #include "client_internal.h"
 
-static const char MEDIA_FRAME_PREFIX[] = "{\"t\":\"media\"";
+static const char MEDIA_FRAME_PREFIX[] = SKY_MEDIA_FRAME_PREFIX;
 
 static bool in_room(const sky_client *c) { return c->state == SKY_ROOM_IN_ROOM; }
 
@@ -198,8 +198,16 @@ static char *encode_state(const sky_client *c) {
  * state is what counts, and a fresh channel gets it again when it opens. */
 void sky__media_send_state(sky_client *c, sky_peer *p) {
   if (!p->channel_open) return;
+  bool empty = !c->media.audio_muted && !c->media.video_muted;
+  for (int i = 0; i < SKY_MEDIA_SLOTS && empty; i++) empty = !c->media.slot[i].handle;
+  /* A peer's view of what we send starts empty and changes only by our
+   * frames: until we have told it something else, the empty state tells it
+   * nothing, and a chat-only peer sends no frame at all. (Under wrtc every
+   * send waits for the stack's network thread: 56 such frames while an
+   * 8-peer mesh forms held the JS thread for up to 0.6 s.) */
+  if (empty && !p->media.told) return;
   char *text = encode_state(c); /* owner: here */
-  if (text) c->ops.dc_send(c->user, p->pc, text, strlen(text));
+  if (text && c->ops.dc_send(c->user, p->pc, text, strlen(text)) == 0 && !empty) p->media.told = true;
   free(text);
 }
 

@@ -33,6 +33,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* A text frame on the channel that starts so is a media frame (media.c). */
+#define SKY_MEDIA_FRAME_PREFIX "{\"t\":\"media\""
+
 #define SKY_MEDIA_STREAM_ID_MAX 64 /* bytes of a MediaStream id (Chrome's are 36) */
 #define SKY_MEDIA_REMOTE_MAX 4     /* streams tracked per remote peer */
 #define SKY_MEDIA_SLOTS 2          /* local: user media, screen */
@@ -76,6 +79,7 @@ typedef struct sky_peer_media {
   sky_remote_stream streams[SKY_MEDIA_REMOTE_MAX];
   bool audio_muted, video_muted;
   unsigned attached; /* bit i: local slot i is attached to the current connection */
+  bool told;         /* we sent it a media frame that was not the empty state */
 } sky_peer_media;
 
 struct sky_client;

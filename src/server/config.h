@@ -21,12 +21,16 @@
 #define SKY_DEFAULT_MAX_QUEUE_BYTES (1024u * 1024u)
 #define SKY_DEFAULT_MAX_QUEUE_FRAMES 1024u
 /* lws gives every connection a receive buffer of this size and reads the
- * socket at most this much at a time. Small keeps idle peers cheap (2.2 KiB
- * each at 512 against 5.7 at 4096) and still holds the common messages (ICE
- * candidates, chat, pings) whole, so they are dispatched without a copy; large
- * reads more pipelined messages per syscall (relay at saturation: ~150k/s at
- * 512, ~320k/s at 4096, bench/run --only server). */
-#define SKY_DEFAULT_RX_BUFFER 512u
+ * socket at most this much at a time. It is the one per-peer cost of lws we
+ * choose: small keeps idle peers cheap; large reads more pipelined messages
+ * per syscall. read_ahead.c re-reads busy sockets within a loop turn, so a
+ * small buffer mostly costs extra recv() calls, not batching: per held,
+ * joined peer 2.34 KiB at 256 against 2.62 at 512; server CPU per relayed
+ * candidate 1.43 us against 0.91 (~620k against ~790k msg/s with the C
+ * generator; the PeerJS server relays 78k). Typical ICE candidates, pings
+ * and chat still arrive whole and are dispatched without a copy; longer
+ * messages are reassembled. */
+#define SKY_DEFAULT_RX_BUFFER 256u
 
 typedef struct sky_config {
   const char *host;     /* points into argv or a string literal: never freed */

@@ -8,6 +8,7 @@
 #include <utlist.h>
 
 #include "dispatch.h"
+#include "read_ahead.h"
 #include "resume_dispatch.h"
 #include "rooms_backend.h"
 #include "turn_dispatch.h"
@@ -58,9 +59,7 @@ static uint64_t keepalive_period_ms(const sky_server *s) {
 sky_conn *sky_conn_create(sky_server *s, struct lws *wsi) {
   sky_conn *c = calloc(1, sizeof(*c)); /* owner: s->conns until sky_conn_destroy */
   if (!c) return NULL;
-  c->user_data = malloc(3); /* owner: c; "{}" until the peer sets userData */
-  if (!c->user_data) { free(c); return NULL; }
-  memcpy(c->user_data, "{}", 3);
+  c->user_data = sky_conn_no_user_data;
   c->server = s;
   c->wsi = wsi;
   c->serial = ++s->conn_serial;
@@ -93,19 +92,28 @@ void sky_conn_destroy(sky_conn *c) {
   s->conn_count--;
   sky_deadline_disarm(&s->keepalives, &c->keepalive);
   sky_deadline_disarm(&s->hello_deadlines, &c->hello);
+  sky_read_ahead_forget(c);
   queue_clear(c);
   free(c->rx);
   free(c->origin);
-  free(c->user_data);
+  sky_conn_set_user_data(c, NULL);
   free(c->app_key);
+  free(c->bound_room);
   if (c->join) free(c->join->user_data);
   free(c->join);
   free(c);
 }
 
+char sky_conn_no_user_data[] = "{}";
+
 void sky_conn_set_user_data(sky_conn *c, char *user_data) {
-  free(c->user_data);
-  c->user_data = user_data;
+  if (c->user_data != sky_conn_no_user_data) free(c->user_data);
+  /* "{}" is what most peers send (or nothing): 32 heap bytes each saved */
+  if (user_data && strcmp(user_data, "{}") == 0) {
+    free(user_data);
+    user_data = NULL;
+  }
+  c->user_data = user_data ? user_data : sky_conn_no_user_data;
 }
 
 /* ---- outgoing ---------------------------------------------------------- */
@@ -120,33 +128,43 @@ void sky_conn_kill(sky_conn *c, sky_leave_reason reason) {
   lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
-static void queue_push(sky_conn *c, const char *data, size_t len, int mode) {
-  if (c->dead) return;
+/* Appends a frame of len payload bytes and returns its payload for the caller
+ * to fill before anything else runs, or NULL when the conn is dead or was just
+ * killed for overflowing its queue. */
+static unsigned char *queue_reserve(sky_conn *c, size_t len, int mode) {
+  if (c->dead) return NULL;
   const sky_config *cfg = c->server->cfg;
   if (c->q_bytes + len > cfg->max_queue_bytes || c->q_frames + 1 > cfg->max_queue_frames) {
     /* It is not reading: holding more of its backlog would let one slow (or
      * malicious) socket grow the server's memory without bound. */
     if (cfg->verbose > 1) lwsl_user("peer %s: outgoing queue full, dropping it\n", c->peer_id);
     sky_conn_kill(c, SKY_LEAVE_KICKED);
-    return;
+    return NULL;
   }
   sky_frame *f = malloc(sizeof(*f) + LWS_PRE + len); /* owner: c's queue */
   if (!f) {
     sky_conn_kill(c, SKY_LEAVE_DISCONNECTED);
-    return;
+    return NULL;
   }
   f->next = NULL;
   f->mode = mode;
   f->len = len;
-  memcpy(f->buf + LWS_PRE, data, len);
   if (c->q_tail) c->q_tail->next = f; else c->q_head = f;
   c->q_tail = f;
-  c->q_bytes += len;
+  c->q_bytes += (uint32_t)len; /* <= max_queue_bytes, checked above */
   c->q_frames++;
   lws_callback_on_writable(c->wsi);
+  return f->buf + LWS_PRE;
+}
+
+static void queue_push(sky_conn *c, const char *data, size_t len, int mode) {
+  unsigned char *payload = queue_reserve(c, len, mode);
+  if (payload) memcpy(payload, data, len);
 }
 
 void sky_conn_send_text(sky_conn *c, const char *json, size_t len) { queue_push(c, json, len, LWS_WRITE_TEXT); }
+
+char *sky_conn_send_reserve(sky_conn *c, size_t len) { return (char *)queue_reserve(c, len, LWS_WRITE_TEXT); }
 
 void sky_conn_send_msg(sky_conn *c, const sky_msg *msg) {
   char *json = sky_msg_encode(msg); /* owner: here, freed below */
@@ -392,7 +410,7 @@ static bool rx_reserve(sky_conn *c, size_t len) {
   char *grown = realloc(c->rx, cap); /* owner: c->rx */
   if (!grown) return false;
   c->rx = grown;
-  c->rx_cap = cap;
+  c->rx_cap = (uint32_t)cap; /* < 2 x max_frame */
   return true;
 }
 
@@ -407,6 +425,7 @@ static void rx_reset(sky_conn *c) {
 
 int sky_conn_on_receive(sky_conn *c, const void *in, size_t len) {
   c->last_rx_ms = sky_now_ms();
+  sky_read_ahead_note(c, len);
   if (c->closing) return 0; /* its last words are queued; ignore the rest */
   if (lws_is_first_fragment(c->wsi)) {
     c->rx_len = 0;
@@ -430,7 +449,7 @@ int sky_conn_on_receive(sky_conn *c, const void *in, size_t len) {
     return 0;
   }
   memcpy(c->rx + c->rx_len, in, len);
-  c->rx_len += len;
+  c->rx_len += (uint32_t)len;
   c->rx[c->rx_len] = '\0';
   if (!lws_is_final_fragment(c->wsi) || remaining > 0) return 0;
   handle_message(c, c->rx, c->rx_len);

@@ -38,12 +38,15 @@ struct sky_conn {
   char peer_id[SKY_PEER_ID_LEN + 1]; /* set at welcome, never changes */
   char *origin;    /* heap (owned) or NULL when the upgrade had no Origin */
   bool origin_too_long;
-  char *user_data; /* heap (owned): compact JSON, "{}" until the peer sets some */
+  /* compact JSON: heap (owned), or sky_conn_no_user_data ("{}", shared, never
+   * freed) while the peer has none: most peers never set any */
+  char *user_data;
   char *app_key;   /* heap (owned) from welcome on: resume tokens are bound to it */
   uint64_t token_ms; /* sky_now_ms() when the last resume token was sent */
   uint64_t turn_ms;  /* sky_now_ms() when the last TURN credentials were sent */
-  /* SkylinkJS credentials bind a connection to one room: "" = any room */
-  char bound_room[SKY_ROOM_MAX + 1];
+  /* SkylinkJS credentials bind a connection to one room: heap (owned), or
+   * NULL = any room (the common case: no bytes spent on it) */
+  char *bound_room;
   sky_room *room;  /* borrowed: the room this peer is in, or NULL */
   struct sky_join *join; /* heap (owned) while a join is under way, else NULL: rooms_backend.h */
   uint64_t serial; /* unique in this process: a late Redis reply finds its conn by (peer id, serial) */
@@ -52,12 +55,15 @@ struct sky_conn {
 
   /* incoming message assembly (fragments are joined up to max_frame) */
   char *rx;        /* heap (owned), rx_cap bytes */
-  size_t rx_len, rx_cap;
+  uint32_t rx_len, rx_cap; /* bounded by max_frame (config.c caps it far below 4 GiB) */
   bool rx_binary;
+  bool read_ahead_queued; /* in server->read_ahead (read_ahead.h) */
+  uint16_t rx_turn;       /* server->read_ahead_turn when rx_turn_bytes started */
+  uint16_t rx_turn_bytes; /* wire bytes received in that turn (estimated, capped) */
 
   /* outgoing queue, bounded by max_queue_bytes / max_queue_frames */
   sky_frame *q_head, *q_tail; /* each frame owned by the queue */
-  size_t q_bytes, q_frames;
+  uint32_t q_bytes, q_frames; /* bounded by max_queue_bytes / max_queue_frames */
 
   /* token bucket (rate limiting) and the abuse meter that disconnects */
   double tokens;
@@ -97,6 +103,10 @@ int sky_conn_on_writeable(sky_conn *c);
 
 /* Queues a copy of json (len bytes). On queue overflow the conn is killed. */
 void sky_conn_send_text(sky_conn *c, const char *json, size_t len);
+/* Queues a text frame of len bytes and returns where its payload goes: the
+ * caller fills all len bytes at once, before anything else touches c. NULL
+ * when nothing was queued (the conn is dead, or was killed on overflow). */
+char *sky_conn_send_reserve(sky_conn *c, size_t len);
 /* Encodes and queues msg. */
 void sky_conn_send_msg(sky_conn *c, const sky_msg *msg);
 /* Queues an error; with fatal the socket is closed once it is written and
@@ -119,5 +129,7 @@ void sky_conn_kill(sky_conn *c, sky_leave_reason reason);
 
 /* Replaces the stored user data (takes ownership of user_data). */
 void sky_conn_set_user_data(sky_conn *c, char *user_data);
+/* The shared "{}" a conn holds while it has no user data of its own. */
+extern char sky_conn_no_user_data[];
 
 #endif

@@ -10,6 +10,7 @@
 #include "app_keys.h"
 #include "credentials.h"
 #include "peer_id.h"
+#include "relay_splice.h"
 #include "resume_dispatch.h"
 #include "room.h"
 #include "rooms_backend.h"
@@ -44,7 +45,15 @@ static bool check_credentials(sky_conn *c, const sky_msg *m) {
   int64_t now_ms = sky_cred_now_ms(), start_ms = 0, end_ms = 0;
   sky_cred_verdict v = sky_cred_verify(k->secret, k->secret_len, &claim, now_ms, &end_ms);
   if (v == SKY_CRED_OK) {
-    memcpy(c->bound_room, m->u.hello.room, sizeof(c->bound_room));
+    if (!m->u.hello.room[0]) return true; /* no room named: bound to none */
+    size_t len = strlen(m->u.hello.room) + 1;
+    free(c->bound_room); /* NULL: only one hello gets this far */
+    c->bound_room = malloc(len); /* owner: c, freed in sky_conn_destroy */
+    if (!c->bound_room) {
+      sky_conn_send_error(c, SKY_ERR_INTERNAL, m->ref, true, "out of memory");
+      return false;
+    }
+    memcpy(c->bound_room, m->u.hello.room, len);
     return true;
   }
   if (v == SKY_CRED_NOT_YET) sky_cred_parse_start(m->u.hello.cred_start, &start_ms);
@@ -53,6 +62,34 @@ static bool check_credentials(sky_conn *c, const sky_msg *m) {
   if (c->server->cfg->verbose > 1) lwsl_user("hello: credentials refused: %s\n", why);
   sky_conn_send_error(c, sky_cred_verdict_code(v), m->ref, true, "%s", why);
   return false;
+}
+
+/* A new session's welcome (no ref, not resumed, no iceServers) differs from
+ * one peer to the next only in its peer id, and the limits never change: it
+ * is encoded once, by the encoder itself with a placeholder id, and each
+ * hello writes its id into that place. Encoding it per hello (a cJSON tree,
+ * seven numbers through printf and a scanf round trip) cost ~3 us a join. */
+#define WELCOME_ID_PLACEHOLDER "00000000000000000000000000000000"
+_Static_assert(sizeof(WELCOME_ID_PLACEHOLDER) == SKY_PEER_ID_LEN + 1, "the placeholder is a peer id");
+static bool welcome_template_ready(sky_server *s) {
+  if (s->welcome_template) return true;
+  sky_msg w;
+  memset(&w, 0, sizeof(w));
+  w.type = SKY_MSG_WELCOME;
+  w.u.welcome.version = SKY_PROTOCOL_VERSION;
+  memcpy(w.u.welcome.peer_id, WELCOME_ID_PLACEHOLDER, sizeof(WELCOME_ID_PLACEHOLDER));
+  w.u.welcome.limits = s->cfg->limits;
+  char *json = sky_msg_encode(&w); /* owner: s->welcome_template, freed in sky_server_destroy */
+  static const char id_field[] = "\"peerId\":\"" WELCOME_ID_PLACEHOLDER "\"";
+  char *at = json ? strstr(json, id_field) : NULL;
+  if (!at) { /* cannot happen; the encoder serves every hello then */
+    free(json);
+    return false;
+  }
+  s->welcome_template = json;
+  s->welcome_len = strlen(json);
+  s->welcome_id_at = (size_t)(at - json) + sizeof("\"peerId\":\"") - 1;
+  return true;
 }
 
 static void on_hello(sky_conn *c, sky_msg *m) {
@@ -91,7 +128,7 @@ static void on_hello(sky_conn *c, sky_msg *m) {
   /* A valid resume token gives back its peer id (and takes it from an older
    * socket still holding it); anything else is simply a new session. */
   sky_resume_claim claim;
-  bool resumed = sky_resume_take_over(c, m, c->bound_room[0] ? c->bound_room : NULL, &claim);
+  bool resumed = sky_resume_take_over(c, m, c->bound_room, &claim);
   if (!resumed && !assign_peer_id(c)) {
     sky_conn_send_error(c, SKY_ERR_INTERNAL, m->ref, true, "no randomness for a peer id");
     return;
@@ -104,16 +141,24 @@ static void on_hello(sky_conn *c, sky_msg *m) {
   HASH_ADD_STR(c->server->peers, peer_id, c);
   sky_conn_hello_met(c);
 
-  sky_msg w;
-  memset(&w, 0, sizeof(w));
-  w.type = SKY_MSG_WELCOME;
-  w.u.welcome.version = SKY_PROTOCOL_VERSION;
-  memcpy(w.u.welcome.peer_id, c->peer_id, sizeof(w.u.welcome.peer_id));
-  w.u.welcome.limits = *limits_of(c);
-  w.u.welcome.resumed = resumed;
-  w.u.welcome.ice_servers = sky_turn_ice_servers_for(c); /* owner: w, freed below; NULL without TURN */
-  send_reply(c, &w, m);
-  free(w.u.welcome.ice_servers);
+  char *ice_servers = sky_turn_ice_servers_for(c); /* owner: here, freed below; NULL without TURN */
+  if (!resumed && !ice_servers && !m->ref[0] && welcome_template_ready(c->server)) {
+    /* The client's first hello carries no ref: the common case, one copy. */
+    sky_server *s = c->server;
+    memcpy(s->welcome_template + s->welcome_id_at, c->peer_id, SKY_PEER_ID_LEN);
+    sky_conn_send_text(c, s->welcome_template, s->welcome_len);
+  } else {
+    sky_msg w;
+    memset(&w, 0, sizeof(w));
+    w.type = SKY_MSG_WELCOME;
+    w.u.welcome.version = SKY_PROTOCOL_VERSION;
+    memcpy(w.u.welcome.peer_id, c->peer_id, sizeof(w.u.welcome.peer_id));
+    w.u.welcome.limits = *limits_of(c);
+    w.u.welcome.resumed = resumed;
+    w.u.welcome.ice_servers = ice_servers;
+    send_reply(c, &w, m);
+  }
+  free(ice_servers);
   if (resumed) sky_resume_restore_room(c, &claim); /* joined and token, or error and token */
   else sky_resume_send_token(c);
 }
@@ -145,7 +190,7 @@ static void on_join(sky_conn *c, sky_msg *m) {
                         c->room ? c->room->name : c->join->room);
     return;
   }
-  if (c->bound_room[0] && strcmp(m->u.join.room, c->bound_room) != 0) {
+  if (c->bound_room && strcmp(m->u.join.room, c->bound_room) != 0) {
     sky_conn_send_error(c, SKY_ERR_ROOM_NOT_ALLOWED, m->ref, false,
                         "this connection's credentials are for room '%s' only", c->bound_room);
     return;
@@ -249,7 +294,24 @@ static void route(sky_conn *c, sky_msg *m) {
   }
 }
 
+/* The relay fast path: an offer / answer / candidate in our encoder's own
+ * spelling, to another member of the room on this instance, is forwarded with
+ * `from` spliced in (relay_splice.h says why that is exactly what the slow
+ * path would send). Anything else, every error included, takes the full
+ * decoder below. False when the frame was not handled here. */
+static bool relay_spliced(sky_conn *c, const char *data, size_t len) {
+  if (!c->authenticated || !c->room) return false;
+  sky_relay_splice s;
+  if (!sky_relay_splice_parse(data, len, limits_of(c)->max_frame_bytes, &s)) return false;
+  sky_conn *target = sky_room_member(c->room, s.to);
+  if (!target || target == c) return false; /* elsewhere (Redis), or itself: an error */
+  char *out = sky_conn_send_reserve(target, sky_relay_splice_len(&s));
+  if (out) sky_relay_splice_write(&s, c->peer_id, out);
+  return true;
+}
+
 void sky_dispatch(sky_conn *c, const char *data, size_t len) {
+  if (relay_spliced(c, data, len)) return;
   sky_msg m;
   sky_decode_error err;
   memset(&m, 0, sizeof(m));

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -17,6 +16,8 @@
 #define ROOM_B64_MAX 86 /* base64url of SKY_ROOM_MAX (64) bytes, unpadded */
 #define EXPIRES_DIGITS_MAX 10 /* 4294967295 */
 #define MAC_DOMAIN "skymesh-resume-v1" /* followed by its NUL in M */
+
+static void mac_cache_clear(void);
 
 /* ---- secret ------------------------------------------------------------ */
 
@@ -75,7 +76,10 @@ bool sky_resume_secret_random(sky_resume_secret *secret) {
   return true;
 }
 
-void sky_resume_secret_wipe(sky_resume_secret *secret) { OPENSSL_cleanse(secret, sizeof(*secret)); }
+void sky_resume_secret_wipe(sky_resume_secret *secret) {
+  OPENSSL_cleanse(secret, sizeof(*secret));
+  mac_cache_clear(); /* its copy of the key and the states keyed by it */
+}
 
 uint64_t sky_resume_now_s(void) {
   time_t t = time(NULL);
@@ -165,6 +169,77 @@ static bool app_key_valid(const char *app_key) {
   return true;
 }
 
+/* HMAC-SHA256 (RFC 2104) with the key's two padded blocks hashed once per
+ * secret: a token then costs two digest-state copies and two short hashes.
+ * OpenSSL 3's one-shot HMAC() fetched the algorithm and keyed it again on
+ * every call, ~3 us of the ~100 us of server CPU a join costs, and a join
+ * mints two tokens. The server has one secret, so one cached key; a caller
+ * with another secret (the unit tests) just rebuilds it. Single-threaded, as
+ * the whole server is. */
+#define SHA256_BLOCK 64
+typedef struct mac_key_cache {
+  unsigned char key[SKY_SECRET_MAX]; /* the secret these states were made from */
+  size_t key_len;                    /* 0: none yet (a loaded secret is never empty) */
+  EVP_MD_CTX *inner;                 /* owner: the cache; SHA-256 after key ^ ipad */
+  EVP_MD_CTX *outer;                 /* owner: the cache; SHA-256 after key ^ opad */
+  EVP_MD_CTX *work;                  /* owner: the cache; scratch for one MAC */
+} mac_key_cache;
+static mac_key_cache mac_cache;
+
+static void mac_cache_clear(void) {
+  EVP_MD_CTX_free(mac_cache.inner);
+  EVP_MD_CTX_free(mac_cache.outer);
+  EVP_MD_CTX_free(mac_cache.work);
+  OPENSSL_cleanse(&mac_cache, sizeof(mac_cache));
+}
+
+static bool mac_cache_for(const sky_resume_secret *secret) {
+  if (mac_cache.key_len == secret->len && memcmp(mac_cache.key, secret->bytes, secret->len) == 0) return true;
+  mac_cache_clear();
+  mac_cache.inner = EVP_MD_CTX_new();
+  mac_cache.outer = EVP_MD_CTX_new();
+  mac_cache.work = EVP_MD_CTX_new();
+  if (!mac_cache.inner || !mac_cache.outer || !mac_cache.work) {
+    mac_cache_clear();
+    return false;
+  }
+  const EVP_MD *sha256 = EVP_sha256();
+  unsigned char block[SHA256_BLOCK] = {0}, pad[SHA256_BLOCK];
+  bool ok = true;
+  if (secret->len > SHA256_BLOCK) { /* a long key is replaced by its digest */
+    unsigned int n = 0;
+    ok = EVP_Digest(secret->bytes, secret->len, block, &n, sha256, NULL) == 1;
+  } else {
+    memcpy(block, secret->bytes, secret->len);
+  }
+  for (size_t i = 0; i < SHA256_BLOCK; i++) pad[i] = block[i] ^ 0x36;
+  ok = ok && EVP_DigestInit_ex(mac_cache.inner, sha256, NULL) == 1 && EVP_DigestUpdate(mac_cache.inner, pad, SHA256_BLOCK) == 1;
+  for (size_t i = 0; i < SHA256_BLOCK; i++) pad[i] = block[i] ^ 0x5c;
+  ok = ok && EVP_DigestInit_ex(mac_cache.outer, sha256, NULL) == 1 && EVP_DigestUpdate(mac_cache.outer, pad, SHA256_BLOCK) == 1;
+  OPENSSL_cleanse(block, sizeof(block));
+  OPENSSL_cleanse(pad, sizeof(pad));
+  if (!ok) {
+    mac_cache_clear();
+    return false;
+  }
+  memcpy(mac_cache.key, secret->bytes, secret->len);
+  mac_cache.key_len = secret->len;
+  return true;
+}
+
+static bool hmac_sha256(const sky_resume_secret *secret, const unsigned char *msg, size_t len, unsigned char mac[MAC_LEN]) {
+  if (!mac_cache_for(secret)) return false;
+  unsigned char inner_hash[MAC_LEN];
+  unsigned int n1 = 0, n2 = 0;
+  bool ok = EVP_MD_CTX_copy_ex(mac_cache.work, mac_cache.inner) == 1 && EVP_DigestUpdate(mac_cache.work, msg, len) == 1 &&
+            EVP_DigestFinal_ex(mac_cache.work, inner_hash, &n1) == 1 && n1 == MAC_LEN &&
+            EVP_MD_CTX_copy_ex(mac_cache.work, mac_cache.outer) == 1 &&
+            EVP_DigestUpdate(mac_cache.work, inner_hash, MAC_LEN) == 1 && EVP_DigestFinal_ex(mac_cache.work, mac, &n2) == 1 &&
+            n2 == MAC_LEN;
+  OPENSSL_cleanse(inner_hash, sizeof(inner_hash));
+  return ok;
+}
+
 /* HMAC-SHA256 over M (see resume.h). Inputs already validated by the caller. */
 static bool compute_mac(const sky_resume_secret *secret, const char *app_key, const char *peer_id, const char *room,
                         uint32_t expires, unsigned char mac[MAC_LEN]) {
@@ -179,9 +254,7 @@ static bool compute_mac(const sky_resume_secret *secret, const char *app_key, co
   m[n++] = (unsigned char)(expires >> 16);
   m[n++] = (unsigned char)(expires >> 8);
   m[n++] = (unsigned char)expires;
-  unsigned int mac_len = 0;
-  if (!HMAC(EVP_sha256(), secret->bytes, (int)secret->len, m, n, mac, &mac_len)) return false;
-  return mac_len == MAC_LEN;
+  return hmac_sha256(secret, m, n, mac);
 }
 
 /* ---- mint -------------------------------------------------------------- */

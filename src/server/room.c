@@ -5,6 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A room's member table starts at 4 buckets instead of uthash's 32: rooms are
+ * small (--max-peers 64) and there is one table per room, so 32 buckets cost
+ * 45 bytes per held peer in rooms of 10. uthash doubles the table once chains
+ * grow past 10, and the bucket count lives in the table, so other files that
+ * find or delete members need not agree on this. (Debian's uthash.h defines
+ * these unconditionally: they are replaced after it, before any HASH_ADD.) */
+#undef HASH_INITIAL_NUM_BUCKETS
+#undef HASH_INITIAL_NUM_BUCKETS_LOG2
+#define HASH_INITIAL_NUM_BUCKETS 4U
+#define HASH_INITIAL_NUM_BUCKETS_LOG2 2U
+
 static sky_room *room_create(sky_server *s, const char *name) {
   sky_room *r = calloc(1, sizeof(*r)); /* owner: s->rooms until it empties */
   if (!r) return NULL;

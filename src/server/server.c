@@ -1,6 +1,7 @@
 /* Context, vhost, service loop and shutdown. See server.h. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "server.h"
+#include "read_ahead.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,7 +158,10 @@ void sky_server_run(sky_server *s) {
   fflush(stdout);
 
   lws_sul_schedule(s->ctx, 0, &s->tick, on_tick, TICK_MS * LWS_US_PER_MS);
-  while (!s->done) ev_run(s->loop, EVRUN_ONCE);
+  while (!s->done) {
+    ev_run(s->loop, EVRUN_ONCE);
+    sky_read_ahead_run(s); /* busy senders, read to the end before the next poll */
+  }
 }
 
 void sky_server_destroy(sky_server *s) {
@@ -173,4 +177,6 @@ void sky_server_destroy(sky_server *s) {
     s->loop = NULL;
   }
   sky_rooms_free_all(s); /* normally already empty */
+  free(s->welcome_template);
+  s->welcome_template = NULL;
 }

@@ -19,6 +19,8 @@ typedef struct sky_bus sky_bus;
 
 /* Most bytes one writable turn sends in a single write. */
 #define SKY_BATCH_BYTES 65536
+/* Most sockets read ahead per round (read_ahead.h); more wait for the poll. */
+#define SKY_READ_AHEAD_MAX 256
 
 typedef struct sky_server {
   const sky_config *cfg;     /* borrowed from main() */
@@ -42,9 +44,21 @@ typedef struct sky_server {
   lws_sorted_usec_list_t tick; /* periodic timer: signals, shutdown, the deadlines below */
   sky_deadline_fifo keepalives;      /* each conn's keepalive check (see connection.c) */
   sky_deadline_fifo hello_deadlines; /* sockets that have not said hello yet */
+  /* Sockets to read again before the next poll (read_ahead.h): queued by
+   * their receive callbacks, and the round being read. Borrowed: a conn
+   * leaves both at sky_conn_destroy. */
+  sky_conn *read_ahead[SKY_READ_AHEAD_MAX];
+  sky_conn *read_ahead_round[SKY_READ_AHEAD_MAX];
+  unsigned read_ahead_count, read_ahead_round_count;
+  uint16_t read_ahead_turn; /* bumped per read round: each conn's byte count starts afresh */
   /* Scratch for framing several queued frames into one write (one service
    * thread, so one buffer serves every connection). */
   unsigned char batch[LWS_PRE + SKY_BATCH_BYTES];
+  /* The welcome of a new session, encoded once with a placeholder peer id
+   * (dispatch.c). Owned: freed in sky_server_destroy; NULL until the first hello. */
+  char *welcome_template;
+  size_t welcome_len;   /* strlen(welcome_template) */
+  size_t welcome_id_at; /* offset of the SKY_PEER_ID_LEN characters of the peer id */
 } sky_server;
 
 /* Set by the signal handler (async-signal-safe: a plain store); the tick

@@ -75,5 +75,9 @@ static struct lws_protocols protocols[] = {
 
 const struct lws_protocols *sky_ws_protocols(const sky_config *cfg) {
   protocols[0].rx_buffer_size = cfg->rx_buffer_bytes;
+  /* Left 0, lws caps every send() at rx_buffer_size (+ LWS_PRE): a batch of
+   * relayed frames (connection.c) went out 532 bytes per send(), the rest
+   * buffered by lws for later loop turns. It costs no memory per socket. */
+  protocols[0].tx_packet_size = SKY_BATCH_BYTES + LWS_PRE;
   return protocols;
 }

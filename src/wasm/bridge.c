@@ -39,7 +39,8 @@
  *   sky_cb_local_description(h, type, sdp, len)
  *   sky_cb_remote_set(h, ok)
  *   sky_cb_ice_candidate(h, cand, len, mid, mid_len, mline)
- *   sky_cb_state(h, kind, state, len)      kind: 0 connection 1 ice 2 signaling 3 channel
+ *   sky_cb_state(h, kind, state, len)      kind: 0 connection 1 ice 3 channel (2 signaling:
+ *                                          not reported, the core derives it)
  *   sky_cb_channel_message(h, data, len, is_text)
  *   sky_cb_channel_drain(h)
  *   sky_cb_negotiation_needed(h)           the stack's negotiationneeded
@@ -86,7 +87,6 @@
 
 #include "bridge.h"
 #include "client.h"
-#include "media.h"
 
 /* ---- JS called from C --------------------------------------------------- */
 
@@ -121,11 +121,12 @@ EM_JS(int, sky_js_pc_create, (int h, const char *cfg, int len), {
       _sky_cb_ice_candidate(h, p, n, m, mn, c.sdpMLineIndex == null ? -1 : c.sdpMLineIndex);
     });
   };
-  pc.onnegotiationneeded = function() { if (skyPcs[h] === e) _sky_cb_negotiation_needed(h); };
-  pc.ontrack = function(ev) { if (skyPcs[h] === e) skyTrack(h, e, ev); };
+  if (skyOnPc) skyOnPc(h, e, pc); /* media (media_pre.js): negotiationneeded, ontrack */
   pc.onconnectionstatechange = function() { state(0, pc.connectionState); };
   pc.oniceconnectionstatechange = function() { state(1, pc.iceConnectionState); };
-  pc.onsignalingstatechange = function() { state(2, pc.signalingState); };
+  /* No onsignalingstatechange: the core knows the signaling state from the
+   * descriptions it applies, and wrtc's signalingState getter waits for its
+   * busy signaling thread (an 8-peer mesh took twice as long with it). */
   return 0;
 });
 
@@ -133,7 +134,7 @@ EM_JS(void, sky_js_pc_close, (int h), {
   var e = skyPcs[h];
   delete skyPcs[h]; /* callbacks for h stop here */
   if (e) {
-    for (var id in e.rs) delete skyStreams[e.rs[id]]; /* its remote streams */
+    for (var id in e.rs) delete skyStreams[e.rs[id]]; /* its remote streams (e.rs: media_pre.js) */
     try { e.dc && e.dc.close(); } catch (err) {}
     try { e.pc.close(); } catch (err) {}
   }
@@ -252,43 +253,6 @@ EM_JS(void, sky_js_binary, (const char *data, int len), {
   skyTaken = HEAPU8.slice(data, data + len).buffer;
 });
 
-/* Local stream s (JS's) on h: its tracks added with the stream (so the remote
- * side sees its id), or the senders that added them removed. In h's chain,
- * so an answer being made is not disturbed. */
-EM_JS(void, sky_js_pc_stream, (int h, int s, int add), {
-  var st = skyStreams[s];
-  skyOp(h, function(pc, e) {
-    if (!pc.addTrack) return; /* a stack without media */
-    e.senders = e.senders || {};
-    if (add && st) {
-      e.senders[s] = st.getTracks().map(function(t) { return pc.addTrack(t, st); });
-    } else if (!add) {
-      (e.senders[s] || []).forEach(function(x) { try { pc.removeTrack(x); } catch (err) {} });
-      delete e.senders[s];
-    }
-  });
-});
-
-EM_JS(void, sky_js_stream_enable, (int s, int audio, int video), {
-  var st = skyStreams[s];
-  if (st) st.getTracks().forEach(function(t) { t.enabled = !!(t.kind == "audio" ? audio : video); });
-});
-
-/* What: 0 width, 1 height, 2 frame rate of stream s's video track, as its
- * getSettings() says; 0 when not known (no track, or a stack without it). */
-EM_JS(int, sky_js_stream_video, (int s, int what), {
-  var st = skyStreams[s], t = st && st.getVideoTracks()[0], v = {};
-  try { v = t && t.getSettings && t.getSettings() || {}; } catch (err) {}
-  var x = [v.width, v.height, v.frameRate][what];
-  return x > 0 ? Math.round(x) : 0;
-});
-
-EM_JS(void, sky_js_stream_stop, (int s), {
-  var st = skyStreams[s];
-  delete skyStreams[s];
-  if (st) st.getTracks().forEach(function(t) { t.stop(); });
-});
-
 /* ---- C called from JS ----------------------------------------------------- */
 /* Every pointer below is JS-owned, valid during the call only: C copies. */
 
@@ -317,18 +281,6 @@ EMSCRIPTEN_KEEPALIVE void sky_cb_channel_message(int h, const char *data, int le
 }
 
 EMSCRIPTEN_KEEPALIVE void sky_cb_channel_drain(int h) { sky_client_on_channel_drain(sky_wasm_client(), h); }
-
-EMSCRIPTEN_KEEPALIVE void sky_cb_negotiation_needed(int h) { sky_client_on_negotiation_needed(sky_wasm_client(), h); }
-
-/* id: JS-owned, NUL-terminated, copied by C. */
-EMSCRIPTEN_KEEPALIVE void sky_cb_remote_stream(int h, int s, const char *id, int len) {
-  (void)len;
-  sky_client_on_remote_stream(sky_wasm_client(), h, s, id);
-}
-
-EMSCRIPTEN_KEEPALIVE void sky_cb_remote_stream_ended(int h, int s) {
-  sky_client_on_remote_stream_ended(sky_wasm_client(), h, s);
-}
 
 /* id: from {"$binary": id} in the incomingMessage being dispatched. The bytes
  * go to JS as a copy (sky_js_binary); C's are freed here. */
@@ -386,26 +338,4 @@ size_t sky_bridge_dc_buffered(void *user, int pc) {
 void sky_bridge_emit(void *user, const char *name, const char *args_json) {
   (void)user;
   sky_js_emit(name, args_json, (int)strlen(args_json));
-}
-void sky_bridge_pc_add_stream(void *user, int pc, int stream) {
-  (void)user;
-  sky_js_pc_stream(pc, stream, 1);
-}
-void sky_bridge_pc_remove_stream(void *user, int pc, int stream) {
-  (void)user;
-  sky_js_pc_stream(pc, stream, 0);
-}
-void sky_bridge_stream_enable(void *user, int stream, bool audio, bool video) {
-  (void)user;
-  sky_js_stream_enable(stream, audio, video);
-}
-void sky_bridge_stream_stop(void *user, int stream) {
-  (void)user;
-  sky_js_stream_stop(stream);
-}
-void sky_bridge_stream_video(void *user, int stream, int *width, int *height, int *frame_rate) {
-  (void)user;
-  *width = sky_js_stream_video(stream, 0);
-  *height = sky_js_stream_video(stream, 1);
-  *frame_rate = sky_js_stream_video(stream, 2);
 }

@@ -10,6 +10,13 @@
 /* The module's client (one per WASM instance: each `new Skyway()` gets its own). */
 sky_client *sky_wasm_client(void);
 
+/* The build's optional features add their ops before the client is made:
+ * features_full.c (transfers: xfer_bridge.c, media: media_bridge.c) or
+ * features_chat.c (none; the core links src/core/features_none.c instead). */
+void sky_wasm_features(sky_client_ops *ops);
+void sky_wasm_xfer_ops(sky_client_ops *ops);
+void sky_wasm_media_ops(sky_client_ops *ops);
+
 int sky_bridge_pc_create(void *user, int pc, const char *config_json);
 void sky_bridge_pc_close(void *user, int pc);
 void sky_bridge_create_offer(void *user, int pc);
@@ -32,6 +39,7 @@ int sky_send_data(int src, double size, const char *name, int name_len, const ch
 int sky_respond_data(const char *peer, int peer_len, const char *tid, int tid_len, int accept);
 int sky_cancel_data(const char *peer, int peer_len, const char *tid, int tid_len);
 const char *sky_data_transfers(void);
+/* media_bridge.c */
 void sky_bridge_pc_add_stream(void *user, int pc, int stream);
 void sky_bridge_pc_remove_stream(void *user, int pc, int stream);
 void sky_bridge_stream_enable(void *user, int stream, bool audio, bool video);
@@ -46,6 +54,7 @@ void sky_cb_state(int h, int kind, const char *state, int len);
 void sky_cb_channel_message(int h, const char *data, int len, int is_text);
 void sky_cb_channel_drain(int h);
 int sky_take_binary(int id); /* -1: unknown; else the length handed to JS */
+/* media_bridge.c */
 void sky_cb_negotiation_needed(int h);
 void sky_cb_remote_stream(int h, int s, const char *id, int len);
 void sky_cb_remote_stream_ended(int h, int s);

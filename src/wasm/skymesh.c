@@ -17,7 +17,6 @@
 
 #include "bridge.h"
 #include "client.h"
-#include "media.h"
 #include "skymesh.h"
 
 static sky_client *g_client;
@@ -122,7 +121,9 @@ static void op_set_timer(void *user, uint32_t ms) {
   g_timer = ms ? emscripten_set_timeout(on_timer, ms, NULL) : 0;
 }
 
-static const sky_client_ops ops = {
+/* The ops of the build's features (transfers, media) are added by
+ * sky_wasm_features (features_full.c; features_chat.c adds none). */
+static sky_client_ops ops = {
   .socket_open = op_socket_open,
   .socket_send = op_socket_send,
   .socket_close = op_socket_close,
@@ -139,20 +140,15 @@ static const sky_client_ops ops = {
   .emit = sky_bridge_emit,
   .now_ms = op_now_ms,
   .pc_restart_ice = sky_bridge_restart_ice,
-  .xfer_send_chunk = sky_bridge_xfer_send_chunk,
-  .xfer_sink_write = sky_bridge_xfer_sink_write,
-  .dc_max_message = sky_bridge_dc_max_message,
-  .pc_add_stream = sky_bridge_pc_add_stream,
-  .pc_remove_stream = sky_bridge_pc_remove_stream,
-  .stream_enable = sky_bridge_stream_enable,
-  .stream_stop = sky_bridge_stream_stop,
-  .stream_video = sky_bridge_stream_video,
 };
 
 /* ---- entry points ------------------------------------------------------------ */
 
 static sky_client *client(void) {
-  if (!g_client) g_client = sky_client_new(&ops, NULL);
+  if (!g_client) {
+    sky_wasm_features(&ops);
+    g_client = sky_client_new(&ops, NULL);
+  }
   return g_client;
 }
 
@@ -310,28 +306,3 @@ EMSCRIPTEN_KEEPALIVE void sky_close(void) {
 }
 
 EMSCRIPTEN_KEEPALIVE const char *sky_strerror(int code) { return sky_client_strerror(code); }
-
-/* ---- media (media.h) ------------------------------------------------------ */
-
-/* handle: JS's number for the MediaStream (skyStreams); id: its MediaStream
- * id; flags: SKY_MEDIA_AUDIO | VIDEO | SCREEN | FALLBACK. */
-EMSCRIPTEN_KEEPALIVE int sky_media_publish(int handle, const char *id, int id_len, int flags) {
-  char *i = copy(id, id_len);
-  int rc = i && client() ? sky_client_media_publish(g_client, handle, i, (unsigned)flags) : SKY_E_ARG;
-  free(i);
-  return rc;
-}
-
-EMSCRIPTEN_KEEPALIVE int sky_media_stop(int screen) { return sky_client_media_stop(client(), screen != 0); }
-
-/* 1 mute, 0 unmute, -1 unchanged. */
-EMSCRIPTEN_KEEPALIVE int sky_media_mute(int audio, int video) { return sky_client_media_mute(client(), audio, video); }
-
-EMSCRIPTEN_KEEPALIVE void sky_media_stop_on_leave(int user_media, int screen) {
-  sky_client_media_stop_on_leave(client(), user_media != 0, screen != 0);
-}
-
-/* {peerId: stream handle} (getPeersStream). */
-EMSCRIPTEN_KEEPALIVE const char *sky_media_streams(void) {
-  return result(client() ? sky_client_media_streams(g_client) : NULL);
-}

@@ -11,6 +11,10 @@
  * (printed as JS's shortest round-trip form, whatever the precision: cJSON's
  * "%1.15g" / "%1.17g" then reads back equal). sscanf: "%lg" only (cJSON).
  * strtod: the JSON number grammar plus a leading '+'.
+ *
+ * strstr: musl's two-way search is 1.4 KB of WASM; every needle here is a
+ * short constant (" typ ", "transport=", "a=ice-ufrag:"), so the plain search
+ * is linear in the haystack too (at most strlen(needle) comparisons a byte).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +32,7 @@ int sscanf(const char *restrict s, const char *restrict fmt, ...);
 int siprintf(char *restrict buf, const char *restrict fmt, ...);
 int __small_sprintf(char *restrict buf, const char *restrict fmt, ...);
 double strtod(const char *restrict s, char **restrict end);
+char *strstr(const char *h, const char *n);
 
 /* Writes String(d) (at most cap - 1 bytes, NUL-terminated); returns its length. */
 EM_JS(int, sky_js_fmt_double, (double d, char *buf, int cap), {
@@ -232,4 +237,12 @@ int sscanf(const char *restrict s, const char *restrict fmt, ...) {
   *va_arg(ap, double *) = v;
   va_end(ap);
   return 1;
+}
+
+char *strstr(const char *h, const char *n) {
+  size_t len = strlen(n);
+  for (; *h; h++) {
+    if (strncmp(h, n, len) == 0) return (char *)h;
+  }
+  return len ? NULL : (char *)h;
 }

@@ -128,3 +128,9 @@ EMSCRIPTEN_KEEPALIVE const char *sky_data_transfers(void) {
   last = sky_client_data_transfers(sky_wasm_client());
   return last ? last : "{}";
 }
+
+void sky_wasm_xfer_ops(sky_client_ops *ops) {
+  ops->xfer_send_chunk = sky_bridge_xfer_send_chunk;
+  ops->xfer_sink_write = sky_bridge_xfer_sink_write;
+  ops->dc_max_message = sky_bridge_dc_max_message;
+}

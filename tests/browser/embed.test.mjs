@@ -32,7 +32,7 @@ test('a page that includes only dist/ chats with the demo page', { timeout: 6000
 
   // The embedding page is what it says: one script tag for the library, no demo code.
   const scripts = await embed.page.$$eval('script[src]', (els) => els.map((el) => new URL(el.src).pathname));
-  assert.deepEqual(scripts, ['/dist/skymesh.js']);
+  assert.deepEqual(scripts, ['/dist/skymesh-chat.js']); // the chat build: a chat page needs no more
   assert.equal(new URL(embed.page.url()).origin === new URL(signaling.url).origin, false, 'the two pages have different origins');
 
   await waitForLine(embed, 'You joined the room', log);

@@ -32,6 +32,26 @@ it('the package points at built files that exist', () => {
     assert.ok(fs.existsSync(new URL(`../../${f}`, import.meta.url)), f);
   }
   assert.ok(require.resolve('skymesh/skymesh.wasm').endsWith('dist/skymesh.wasm'));
+  for (const f of [pkg.exports['./chat'].node.import, pkg.exports['./chat'].import, pkg.exports['./skymesh-chat.wasm']]) {
+    assert.ok(fs.existsSync(new URL(`../../${f}`, import.meta.url)), f);
+  }
+});
+
+it("'skymesh/chat' is the chat build: the same class without transfers and media", async () => {
+  const Chat = require('skymesh/chat');
+  assert.equal((await import('skymesh/chat')).Skylink, Chat);
+  const Full = require('skymesh');
+  assert.notEqual(Chat, Full);
+  assert.equal(typeof Chat.prototype.sendP2PMessage, 'function');
+  for (const m of ['sendBlobData', 'getUserMedia', 'shareScreen']) {
+    assert.equal(Chat.prototype[m], undefined, m);
+    assert.equal(typeof Full.prototype[m], 'function', m);
+  }
+  const s = new Chat();
+  await s.ready;
+  s.setUserData({ name: 'c' });
+  assert.deepEqual(s.getUserData(), { name: 'c' });
+  s.close();
 });
 
 // The WASM build formats and parses numbers through JS (src/wasm/tiny_libc.c).

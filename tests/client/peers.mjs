@@ -10,7 +10,8 @@ const require = createRequire(import.meta.url);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HERE, '../..');
 
-export const Skyway = require('../../dist/skymesh.js');
+// SKYMESH_CLIENT: another build to test, e.g. dist/skymesh-chat.js (the chat suites).
+export const Skyway = require(process.env.SKYMESH_CLIENT ? path.resolve(ROOT, process.env.SKYMESH_CLIENT) : '../../dist/skymesh.js');
 export const { WebSocket } = require('ws');
 
 // The WebRTC stacks every suite runs against.

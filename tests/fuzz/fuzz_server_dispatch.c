@@ -1,5 +1,6 @@
 /* Fuzzes the signaling server's connection, room and dispatch state machines
- * (src/server/ws.c, connection.c, dispatch.c, room.c) with up to eight hostile
+ * (src/server/ws.c, connection.c, dispatch.c, room.c, relay_splice.c,
+ * read_ahead.c) with up to eight hostile
  * clients at once, without sockets: libwebsockets is replaced by a fake that
  * delivers the events lws would (ESTABLISHED, RECEIVE with fragment flags,
  * SERVER_WRITEABLE, TIMER, RECEIVE_PONG, CLOSED, a pending timeout firing, the
@@ -42,7 +43,9 @@
 #include "../../src/server/dispatch.c"
 #include "../../src/server/hmac.c"
 #include "../../src/server/peer_id.c"
+#include "../../src/server/read_ahead.c"
 #include "../../src/server/redis_config.c"
+#include "../../src/server/relay_splice.c"
 #include "../../src/server/resume.c"
 #include "../../src/server/resume_dispatch.c"
 #include "../../src/server/room.c"
@@ -96,6 +99,19 @@ int lws_callback_on_writable(struct lws *wsi) {
   CHECK(wsi && wsi->live);
   wsi->want_write = true;
   return 1;
+}
+
+/* The read-ahead (read_ahead.c) reads a noted socket again: it must still be
+ * open. The fake has nothing more to deliver, like a drained socket. */
+lws_sockfd_type lws_get_socket_fd(struct lws *wsi) {
+  CHECK(wsi && wsi->live);
+  return wsi->slot;
+}
+
+int lws_service_fd(struct lws_context *context, struct lws_pollfd *pollfd) {
+  (void)context; /* S.ctx: no context in the fake */
+  CHECK(pollfd && pollfd->fd >= 0 && pollfd->fd < SLOTS && W[pollfd->fd].live);
+  return 0;
 }
 
 void lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs) {
@@ -412,7 +428,7 @@ static void check_books(void) {
     CHECK(c->q_bytes <= CFG.max_queue_bytes);
     CHECK(c->q_frames <= CFG.max_queue_frames);
     if (c->room) CHECK(sky_room_member(c->room, c->peer_id) == c);
-    if (c->room && c->bound_room[0]) CHECK(strcmp(c->room->name, c->bound_room) == 0);
+    if (c->room && c->bound_room) CHECK(strcmp(c->room->name, c->bound_room) == 0);
   }
 }
 
@@ -506,7 +522,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         close_slot(w);
       }
       break;
-    case 11: /* flush everything: every socket that asked to write does */
+    case 11: /* the loop turn ends: read-ahead, then every socket that asked to write does */
+      sky_read_ahead_run(&S);
       for (int k = 0; k < SLOTS; k++) writable(&W[k]);
       break;
     case 12: /* the server's tick: hello deadlines and keepalives now due */

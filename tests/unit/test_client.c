@@ -60,11 +60,103 @@ static void test_joined_announces_self_then_offers(void **state) {
   assert_true(self >= 0 && done > self && b > done);
   EXPECT(f, "emit peerJoined", "\"userData\":{\"name\":\"someone\"}");
   EXPECT(f, "emit peerJoined", "true]");
-  /* the newcomer offers to each */
+  /* the newcomer offers to each, the second once the first offer is made */
+  assert_int_equal(count(f, "pc_create", "iceServers"), 1);
+  assert_int_equal(count(f, "create_offer", NULL), 1);
+  assert_int_equal(sky_client_peer_state(c, PEER_B), SKY_PEER_OFFERING);
+  assert_int_equal(sky_client_peer_state(c, PEER_C), SKY_PEER_NEW);
+  assert_int_equal(sky_client_peer_count(c), 2);
+  sky_client_on_local_description(c, sky_client_peer_handle(c, PEER_B), SKY_SDP_OFFER, "v=0 b", 5);
+  EXPECT(f, "send ", "\"offer\"");
   assert_int_equal(count(f, "pc_create", "iceServers"), 2);
   assert_int_equal(count(f, "create_offer", NULL), 2);
-  assert_int_equal(sky_client_peer_state(c, PEER_B), SKY_PEER_OFFERING);
-  assert_int_equal(sky_client_peer_count(c), 2);
+  assert_int_equal(sky_client_peer_state(c, PEER_C), SKY_PEER_OFFERING);
+}
+
+/* The newcomer's queued offers: a queued peer that offers first is answered
+ * (no offer of ours, so no glare); an offer whose connection goes (the peer
+ * left while it was made) does not hold the others back. */
+static void test_newcomer_offer_queue(void **state) {
+  fake *f = *state;
+  sky_client *c = authed(f);
+  sky_client_join(c, "room1");
+  const char *ids[] = {PEER_B, PEER_C, PEER_D};
+  feed_joined(c, "room1", 3, ids);
+  int pc_b = sky_client_peer_handle(c, PEER_B);
+  assert_true(pc_b > 0);
+  assert_int_equal(sky_client_peer_handle(c, PEER_C), 0); /* no connection yet */
+  assert_int_equal(sky_client_peer_handle(c, PEER_D), 0);
+  /* D offers before we got to it: answered, never offered to */
+  clear_lines(f);
+  feed_sdp(c, SKY_MSG_OFFER, PEER_D, "v=0 offer from d");
+  int pc_d = sky_client_peer_handle(c, PEER_D);
+  assert_true(pc_d > 0);
+  EXPECT(f, "set_remote", "offer");
+  EXPECT(f, "create_answer", NULL);
+  assert_int_equal(count(f, "create_offer", NULL), 0);
+  assert_int_equal(sky_client_peer_state(c, PEER_D), SKY_PEER_ANSWERING);
+  /* B leaves while its offer is being made: the tick starts C's */
+  feed_peer_left(c, PEER_B);
+  assert_int_equal(sky_client_peer_handle(c, PEER_C), 0);
+  advance(f, 300);
+  int pc_c = sky_client_peer_handle(c, PEER_C);
+  assert_true(pc_c > 0);
+  assert_int_equal(sky_client_peer_state(c, PEER_C), SKY_PEER_OFFERING);
+  /* B's late description is ignored; C's offer goes out; D is never offered to */
+  clear_lines(f);
+  sky_client_on_local_description(c, pc_b, SKY_SDP_OFFER, "v=0 b", 5);
+  assert_int_equal(count(f, "send ", NULL), 0);
+  sky_client_on_local_description(c, pc_c, SKY_SDP_OFFER, "v=0 c", 5);
+  EXPECT(f, "send ", PEER_C);
+  sky_client_on_local_description(c, pc_d, SKY_SDP_ANSWER, "v=0 d", 5);
+  EXPECT(f, "send ", "\"answer\"");
+  assert_int_equal(count(f, "create_offer", NULL), 0);
+}
+
+/* An offer the stack never makes holds the newcomer's next one for
+ * SKY_OFFER_HOLD_MS, not until that connection's own retry. */
+static void test_newcomer_offer_queue_not_held_by_a_lost_offer(void **state) {
+  fake *f = *state;
+  sky_client *c = authed(f);
+  sky_client_join(c, "room1");
+  const char *ids[] = {PEER_B, PEER_C};
+  feed_joined(c, "room1", 2, ids);
+  assert_int_equal(count(f, "create_offer", NULL), 1);
+  advance(f, SKY_OFFER_HOLD_MS / 2);
+  assert_int_equal(count(f, "create_offer", NULL), 1);
+  assert_int_equal(sky_client_peer_handle(c, PEER_C), 0);
+  advance(f, SKY_OFFER_HOLD_MS);
+  assert_int_equal(count(f, "create_offer", NULL), 2);
+  assert_true(sky_client_peer_handle(c, PEER_C) > 0);
+  /* B's offer, late, still goes out */
+  clear_lines(f);
+  sky_client_on_local_description(c, sky_client_peer_handle(c, PEER_B), SKY_SDP_OFFER, "v=0 b", 5);
+  EXPECT(f, "send ", PEER_B);
+}
+
+/* peerConnectionState follows the descriptions the core applied, in the
+ * order a browser reports them; the stack's own report is not read. */
+static void test_peer_connection_state_from_the_core(void **state) {
+  fake *f = *state;
+  const char *ids[] = {PEER_B};
+  sky_client *c = in_room(f, 1, ids);
+  int pc = sky_client_peer_handle(c, PEER_B);
+  sky_client_on_pc_state(c, pc, SKY_PCS_SIGNALING, "have-local-offer");
+  assert_int_equal(count(f, "emit peerConnectionState", NULL), 0);
+  sky_client_on_local_description(c, pc, SKY_SDP_OFFER, "v=0 b", 5);
+  int offered = find(f, "emit peerConnectionState", "[\"have-local-offer\",\"" PEER_B "\"]");
+  assert_true(offered >= 0);
+  feed_sdp(c, SKY_MSG_ANSWER, PEER_B, "v=0 answer");
+  sky_client_on_remote_description_set(c, pc, true);
+  EXPECT(f, "emit peerConnectionState", "[\"stable\",\"" PEER_B "\"]");
+  assert_int_equal(count(f, "emit peerConnectionState", NULL), 2);
+  /* the answering side */
+  clear_lines(f);
+  connect_answering(f, PEER_C);
+  int remote = find(f, "emit peerConnectionState", "[\"have-remote-offer\",\"" PEER_C "\"]");
+  int stable = find(f, "emit peerConnectionState", "[\"stable\",\"" PEER_C "\"]");
+  assert_true(remote >= 0 && stable > remote);
+  assert_int_equal(count(f, "emit peerConnectionState", NULL), 2);
 }
 
 static void test_user_data_defaults_and_updates(void **state) {
@@ -484,6 +576,9 @@ int main(void) {
     T(test_init_twice_and_bad_args),
     T(test_socket_open_failure),
     T(test_joined_announces_self_then_offers),
+    T(test_newcomer_offer_queue),
+    cmocka_unit_test_setup_teardown(test_newcomer_offer_queue_not_held_by_a_lost_offer, setup_clock, teardown),
+    T(test_peer_connection_state_from_the_core),
     T(test_user_data_defaults_and_updates),
     T(test_user_data_before_join_goes_with_join),
     T(test_join_while_in_room_leaves_first),

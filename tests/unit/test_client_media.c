@@ -76,6 +76,38 @@ static void test_publish_then_join_offers_with_the_stream(void **state) {
   EXPECT(f, "emit peerJoined", "\"mediaStatus\":{\"audioMuted\":false,\"videoMuted\":false}");
 }
 
+/* A fresh channel carries our media state only when it says something: a
+ * peer's view of us starts empty, so the empty state is sent only to a peer
+ * once told otherwise (a chat-only mesh sends no media frame at all). */
+static void test_empty_media_state_not_sent_until_it_changes(void **state) {
+  fake *f = *state;
+  sky_client *c = in_room(f, 0, NULL);
+  feed_peer(c, SKY_MSG_PEER_JOINED, PEER_B, NULL);
+  feed_sdp(c, SKY_MSG_OFFER, PEER_B, SDP("offer", "F1", "u1"));
+  int pc = sky_client_peer_handle(c, PEER_B);
+  sky_client_on_remote_description_set(c, pc, true);
+  sky_client_on_local_description(c, pc, SKY_SDP_ANSWER, "v=0 answer", 10);
+  sky_client_on_pc_state(c, pc, SKY_PCS_CHANNEL, "open");
+  EXPECT(f, "emit dataChannelState", "open");
+  assert_int_equal(count(f, "dc_send", "\"t\":\"media\""), 0);
+  clear_lines(f);
+  /* something to say: said; back to nothing: said too, B was told otherwise */
+  sky_client_media_publish(c, CAM, "cam-1", SKY_MEDIA_VIDEO);
+  EXPECT(f, "dc_send 1 {\"t\":\"media\",\"streams\":[{\"id\":\"cam-1\"", NULL);
+  clear_lines(f);
+  assert_int_equal(sky_client_media_stop(c, false), SKY_OK);
+  EXPECT(f, "dc_send 1 {\"t\":\"media\",\"streams\":[]", NULL);
+  /* a peer that never heard otherwise gets no frame */
+  clear_lines(f);
+  int pc_c = connected_answering(f, PEER_C);
+  assert_true(pc_c > 0);
+  sky_client_on_pc_state(c, pc_c, SKY_PCS_CHANNEL, "open");
+  assert_int_equal(count(f, "dc_send", NULL), 0);
+  /* muted with nothing sent is something to say */
+  sky_client_media_mute(c, 1, 0);
+  EXPECT(f, "dc_send 2", "\"audioMuted\":true");
+}
+
 static void test_answerer_attaches_after_applying_the_offer(void **state) {
   fake *f = *state;
   sky_client *c = in_room(f, 0, NULL);
@@ -482,6 +514,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
 #define U(name) cmocka_unit_test_setup_teardown(name, setup_clock, teardown)
     U(test_publish_then_join_offers_with_the_stream),
+    U(test_empty_media_state_not_sent_until_it_changes),
     U(test_answerer_attaches_after_applying_the_offer),
     U(test_stream_added_mid_call_renegotiates_on_the_same_connection),
     U(test_remote_renegotiation_is_not_a_restart),

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "../../src/server/resume.h"
 
 #define ID_A "0123456789abcdef0123456789abcdef"
@@ -365,6 +368,64 @@ static void test_random_secret(void **state) {
   assert_int_equal(sky_resume_verify(&b, KEY, t, strlen(t), 0, &c), SKY_RESUME_BAD_MAC);
 }
 
+/* The MAC is the cached-key HMAC-SHA256 of resume.c; OpenSSL's one-shot HMAC()
+ * over the M of resume.h must give the same bytes, for keys shorter than,
+ * equal to and longer than SHA-256's block (a long key is hashed first), and
+ * with secrets alternating (each switch rebuilds the cached key). */
+static void b64url(const unsigned char *in, size_t n, char *out) {
+  static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  size_t o = 0;
+  for (size_t i = 0; i < n; i += 3) {
+    uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) | (i + 2 < n ? in[i + 2] : 0);
+    out[o++] = A[v >> 18 & 63];
+    out[o++] = A[v >> 12 & 63];
+    if (i + 1 < n) out[o++] = A[v >> 6 & 63];
+    if (i + 2 < n) out[o++] = A[v & 63];
+  }
+  out[o] = 0;
+}
+
+static size_t put(unsigned char *at, const char *s, size_t n) {
+  at[0] = (unsigned char)(n >> 24); at[1] = (unsigned char)(n >> 16); at[2] = (unsigned char)(n >> 8); at[3] = (unsigned char)n;
+  memcpy(at + 4, s, n);
+  return 4 + n;
+}
+
+static void expect_openssl_mac(const sky_resume_secret *s, const char *room) {
+  char t[SKY_TOKEN_MAX + 1];
+  assert_true(sky_resume_mint(s, KEY, ID_A, room, EXP, t));
+  unsigned char m[256];
+  size_t n = sizeof("skymesh-resume-v1");
+  memcpy(m, "skymesh-resume-v1", n);
+  n += put(m + n, KEY, strlen(KEY));
+  n += put(m + n, ID_A, strlen(ID_A));
+  n += put(m + n, room, strlen(room));
+  m[n++] = (unsigned char)(EXP >> 24); m[n++] = (unsigned char)(EXP >> 16); m[n++] = (unsigned char)(EXP >> 8); m[n++] = (unsigned char)EXP;
+  unsigned char mac[32];
+  unsigned int mac_len = 0;
+  assert_non_null(HMAC(EVP_sha256(), s->bytes, (int)s->len, m, n, mac, &mac_len));
+  assert_int_equal(mac_len, 32);
+  char want[64];
+  b64url(mac, sizeof(mac), want);
+  assert_string_equal(strrchr(t, '.') + 1, want);
+}
+
+static void test_mac_is_hmac_sha256(void **state) {
+  (void)state;
+  static const size_t lengths[] = {32, 63, 64, 65, 200, SKY_SECRET_MAX};
+  sky_resume_secret *s = calloc(1, sizeof(*s)); /* owner: here */
+  assert_non_null(s);
+  for (size_t i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
+    memset(s, 0, sizeof(*s));
+    for (size_t k = 0; k < lengths[i]; k++) s->bytes[k] = (unsigned char)(k * 7 + i);
+    s->len = lengths[i];
+    expect_openssl_mac(s, "");
+    expect_openssl_mac(&SECRET, "lobby"); /* back and forth between two secrets */
+    expect_openssl_mac(s, LONG_ROOM);
+  }
+  free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_round_trip, setup),
@@ -375,6 +436,7 @@ int main(void) {
       cmocka_unit_test_setup(test_malformed, setup),
       cmocka_unit_test_setup(test_secret_file, setup),
       cmocka_unit_test_setup(test_random_secret, setup),
+      cmocka_unit_test_setup(test_mac_is_hmac_sha256, setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
