@@ -8,8 +8,9 @@
 //   channel  two peers in one page: round-trip latency of a small chat message and
 //            throughput of 200 KB chat messages (8 in flight): skymesh (two Skyway
 //            instances through the skymesh server) against raw RTCDataChannel (two
-//            RTCPeerConnections wired directly, 16 KiB text frames, bufferedAmount
-//            flow control).
+//            RTCPeerConnections wired directly, the same chat JSON as 64 KiB binary
+//            frames under bufferedAmount flow control resumed by `bufferedamountlow`).
+//   --only startup|channel runs one of the two.
 // Prints one BENCH_RESULT line; nothing asserts.
 import fs from 'node:fs';
 import { startSkymeshServer, startPeerjsServer } from './lib/servers.mjs';
@@ -24,8 +25,9 @@ const CFG = {
   rtts: QUICK ? 100 : 500,
   rttWarm: QUICK ? 20 : 50,
   tputMessage: 200000,
-  tputMessages: QUICK ? 10 : 40,
+  tputMessages: Number(args.messages || (QUICK ? 10 : 100)),
   tputWindow: 8,
+  rawFrame: Number(args.rawFrame || 65536),
 };
 setTimeout(() => { log('hard timeout, exiting'); process.exit(3); }, Number(args.timeout || (QUICK ? 50000 : 240000))).unref();
 
@@ -80,27 +82,47 @@ async function pageChannel({ kind, cfg }) {
     a.onmessage = () => { const w = reply; reply = null; w && w(); };
     sendA = (t) => a.send(JSON.stringify({ type: 'chat', content: t }));
     setReplyA = (f) => { reply = f; };
-    // bulk: chunked 16 KiB text frames with bufferedAmount flow control
-    const CH = 16384; const HIGH = 1 << 20; const queue = [];
+    // bulk, as a careful application would: the same chat JSON UTF-8 encoded once
+    // into binary frames of cfg.rawFrame bytes (first byte: 1 on a message's last
+    // frame, else 0), sent while bufferedAmount < 1 MiB, resumed on
+    // `bufferedamountlow` (threshold 256 KiB); the receiver joins the frames,
+    // decodes once and parses the JSON.
+    const HIGH = 1 << 20; const queue = []; let waiting = false;
+    a.binaryType = 'arraybuffer'; b.binaryType = 'arraybuffer';
     a.bufferedAmountLowThreshold = 256 * 1024;
     const pump = () => {
+      waiting = false;
       while (queue.length && a.bufferedAmount < HIGH) a.send(queue.shift());
-      if (queue.length) a.onbufferedamountlow = () => { a.onbufferedamountlow = null; pump(); };
+      if (queue.length) waiting = true;
     };
-    let big = null;
+    a.onbufferedamountlow = () => { if (waiting) pump(); };
+    const enc = new TextEncoder(); const dec = new TextDecoder();
+    let big = null; let id = 0;
     sendBig = (text) => {
-      const s = JSON.stringify({ type: 'chat', content: text });
-      const n = Math.ceil(s.length / (CH - 1));
-      for (let k = 0; k < n; k++) queue.push((k === n - 1 ? '1' : '0') + s.slice(k * (CH - 1), (k + 1) * (CH - 1)));
-      pump();
+      const bytes = enc.encode(JSON.stringify({ type: 'chat', id: id++, content: text }));
+      const body = cfg.rawFrame - 1;
+      for (let off = 0; off < bytes.length; off += body) {
+        const n = Math.min(body, bytes.length - off);
+        const f = new Uint8Array(n + 1);
+        f[0] = off + n >= bytes.length ? 1 : 0;
+        f.set(bytes.subarray(off, off + n), 1);
+        queue.push(f);
+      }
+      if (!waiting) pump();
     };
-    let parts = [];
+    let parts = []; let size = 0;
     setOnBig = (f) => { big = f; };
     const echo = b.onmessage;
     b.onmessage = (ev) => {
       if (!big) return echo(ev);
-      const d = ev.data; parts.push(d.slice(1));
-      if (d[0] === '1') { JSON.parse(parts.join('')); parts = []; big(); }
+      const f = new Uint8Array(ev.data);
+      parts.push(f.subarray(1)); size += f.length - 1;
+      if (f[0] === 1) {
+        const whole = new Uint8Array(size); let at = 0;
+        for (const p of parts) { whole.set(p, at); at += p.length; }
+        parts = []; size = 0;
+        if (JSON.parse(dec.decode(whole)).content.length === cfg.tputMessage) big();
+      }
     };
     close = () => { pc1.close(); pc2.close(); };
   } else {
@@ -163,7 +185,8 @@ async function main() {
   result.browserVersion = browser.version();
   try {
     // start-up
-    for (let rep = 0; rep < CFG.reps; rep++) {
+    const which = String(args.only || 'startup,channel').split(',');
+    for (let rep = 0; which.includes('startup') && rep < CFG.reps; rep++) {
       for (const side of rep % 2 ? ['peerjs', 'skymesh'] : ['skymesh', 'peerjs']) {
         const { ctx, page } = await newPage(browser, sky.httpUrl);
         try {
@@ -177,8 +200,8 @@ async function main() {
       }
     }
     // channel
-    for (let rep = 0; rep < CFG.reps; rep++) {
-      for (const kind of ['raw', 'skymesh']) {
+    for (let rep = 0; which.includes('channel') && rep < CFG.reps; rep++) {
+      for (const kind of rep % 2 ? ['skymesh', 'raw'] : ['raw', 'skymesh']) {
         const { ctx, page } = await newPage(browser, sky.httpUrl);
         try {
           if (kind === 'skymesh') {
@@ -216,7 +239,8 @@ async function main() {
   };
   const s = result.summary;
   log(`chromium start-up skymesh ${s.startup.skymeshTotalMs.median?.toFixed(1)} ms, peerjs ${s.startup.peerjsTotalMs.median?.toFixed(1)} ms; ` +
-    `latency p50 skymesh ${s.p50.skymesh.median?.toFixed(3)} raw ${s.p50.raw.median?.toFixed(3)} ms; throughput skymesh ${s.mbps.skymesh.median?.toFixed(1)} raw ${s.mbps.raw.median?.toFixed(1)} MB/s`);
+    `latency p50 skymesh ${s.p50.skymesh.median?.toFixed(3)} raw ${s.p50.raw.median?.toFixed(3)} ms; throughput skymesh ${s.mbps.skymesh.median?.toFixed(1)} raw ${s.mbps.raw.median?.toFixed(1)} MB/s ` +
+    `(per repetition: ${(s.mbps.ratio.values || []).map((x) => x.toFixed(2)).join(' ')})`);
   emit(result);
 }
 

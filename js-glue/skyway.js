@@ -120,6 +120,11 @@ P._dispatch = function(name, args) {
   if (msg && msg.isBinary && msg.content && msg.content.$binary != null) {
     msg.content = this._m.skyTakeBinary(msg.content.$binary) || new ArrayBuffer(0);
   }
+  var echo = msg && args[3] && msg.isDataChannel && !msg.isBinary && msg.content && this._echoes && this._echoes[msg.content.$echo];
+  if (echo) { // our own message (sendP2PMessage above)
+    delete this._echoes[msg.content.$echo];
+    msg.content = 'v' in echo ? echo.v : JSON.parse(echo.json);
+  }
   if (name == 'readyStateChange' && (args[0] == 2 || args[0] == -1) && this._initCb) {
     var cb = this._initCb;
     this._initCb = null;
@@ -309,7 +314,18 @@ P.sendP2PMessage = function(message, target) {
   var json = bytes ? null : skyContent(message);
   var targets = target == null ? null : JSON.stringify(Array.isArray(target) ? target : [target]);
   if (!this._m) throw skyError('wrong_state', 'skymesh: not in a room');
-  if (!bytes) return this._check(this._call('sky_send_p2p', json, targets));
+  if (!bytes) {
+    // The echo (isSelf) carries {"$echo": id} in place of the content: the
+    // message is still here, so C does not print 200 KB into the event for it
+    // to be decoded and parsed back (_dispatch puts it in). A string is its own
+    // JSON round trip; anything else is parsed from its JSON, as a copy.
+    var echoes = this._echoes || (this._echoes = {n: 0});
+    var id = echoes.n = echoes.n % 0x7fffffff + 1;
+    echoes[id] = typeof message == 'string' ? {v: message} : {json: json};
+    var rc = this._call('sky_send_p2p', json, targets, id);
+    if (rc == -1 || rc == -2 || rc == -6) delete echoes[id]; // nothing sent, no echo comes
+    return this._check(rc);
+  }
   var self = this;
   this._check(self._m.skyBytes(bytes, function(p, n) { return self._call('sky_send_p2p_bin', p, n, targets); }));
 };

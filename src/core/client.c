@@ -188,11 +188,45 @@ void sky__emit_simple(sky_client *c, const char *name, cJSON *arg) {
   sky__emit(c, name, args);
 }
 
-static void emit_incoming(sky_client *c, cJSON *content, const char *from, const char *target, bool is_private,
-                          bool data_channel, bool binary) {
+/* Queues incomingMessage: args printed without the message's content, which
+ * (raw, compact JSON) is spliced in front as the first member, written once
+ * straight into the queued event: a 200 KB chat is not duplicated into a cJSON
+ * raw item, printed around and copied into the queue (three copies). */
+static void emit_spliced(sky_client *c, cJSON *args, const char *raw) {
+  char *rest = cJSON_PrintUnformatted(args); /* [{"senderPeerId":...},...] */
+  cJSON_Delete(args);
+  if (!rest || c->closing || strncmp(rest, "[{\"", 3) != 0) {
+    free(rest);
+    return;
+  }
+  static const char head[] = "[{\"content\":";
+  size_t rlen = strlen(raw), tlen = strlen(rest + 2);
+  size_t len = sizeof head - 1 + rlen + 1 + tlen;
+  sky_text *t = malloc(sizeof *t + len + 1); /* the queue's; freed when delivered */
+  if (t && !(t->name = sky_strdup("incomingMessage"))) {
+    free(t);
+    t = NULL;
+  }
+  if (t) {
+    t->next = NULL;
+    t->seq = 0;
+    t->len = len;
+    char *p = t->data;
+    memcpy(p, head, sizeof head - 1);
+    memcpy(p += sizeof head - 1, raw, rlen);
+    p[rlen] = ',';
+    memcpy(p + rlen + 1, rest + 2, tlen + 1);
+    sky__textq_append(&c->events, t);
+  }
+  free(rest);
+}
+
+/* content: a cJSON item (taken), or NULL and raw compact JSON text. */
+static void emit_incoming(sky_client *c, cJSON *content, const char *raw, const char *from, const char *target,
+                          bool is_private, bool data_channel, bool binary) {
   bool self = strcmp(from, c->self_id) == 0;
   cJSON *msg = cJSON_CreateObject();
-  cJSON_AddItemToObject(msg, "content", content);
+  if (content) cJSON_AddItemToObject(msg, "content", content);
   cJSON_AddStringToObject(msg, "senderPeerId", from);
   cJSON_AddItemToObject(msg, "targetPeerId", is_private ? str_or_null(target) : cJSON_CreateNull());
   cJSON_AddBoolToObject(msg, "isPrivate", is_private);
@@ -204,12 +238,13 @@ static void emit_incoming(sky_client *c, cJSON *content, const char *from, const
   cJSON *info = sky__peer_info_of(c, from);
   cJSON_AddItemToArray(args, info ? info : sky__peer_info(c, "{}"));
   cJSON_AddItemToArray(args, cJSON_CreateBool(self));
-  sky__emit(c, "incomingMessage", args);
+  if (content) sky__emit(c, "incomingMessage", args);
+  else emit_spliced(c, args, raw);
 }
 
 void sky__incoming(sky_client *c, const char *content, const char *from, const char *target,
                    bool is_private, bool data_channel) {
-  emit_incoming(c, cJSON_CreateRaw(content), from, target, is_private, data_channel, false);
+  emit_incoming(c, NULL, content, from, target, is_private, data_channel, false);
 }
 
 void sky__incoming_binary(sky_client *c, char *data, size_t len, const char *from, const char *target,
@@ -227,7 +262,7 @@ void sky__incoming_binary(sky_client *c, char *data, size_t len, const char *fro
   cJSON *content = cJSON_CreateObject();
   cJSON_AddNumberToObject(content, "$binary", b->id);
   cJSON_AddNumberToObject(content, "size", (double)len);
-  emit_incoming(c, content, from, target, is_private, true, true);
+  emit_incoming(c, content, NULL, from, target, is_private, true, true);
 }
 
 /* ---- signaling out ----------------------------------------------------- */
@@ -525,19 +560,9 @@ int sky_client_leave(sky_client *c) {
   return SKY_OK;
 }
 
-/* Echoes a binary chat we sent: our own copy of the bytes. */
-static void echo_binary(sky_client *c, const void *data, size_t len, const char *target, bool is_private) {
-  char *copy = malloc(len + 1);
-  if (!copy) return;
-  if (len) memcpy(copy, data, len);
-  copy[len] = '\0';
-  sky__incoming_binary(c, copy, len, c->self_id, target, is_private);
-}
-
-/* content (compact JSON) or, when content is NULL, len bytes of binary. */
 /* A JSON array of peer ids, every one a visible peer of the room: SKY_OK,
  * else ARG (not such an array) or UNKNOWN_PEER. NULL targets pass. */
-static int check_targets(const sky_client *c, const char *targets_json, const cJSON *targets) {
+int sky__check_targets(const sky_client *c, const char *targets_json, const cJSON *targets) {
   if (!targets_json) return SKY_OK;
   if (!cJSON_IsArray(targets) || cJSON_GetArraySize(targets) < 1) return SKY_E_ARG;
   const cJSON *t;
@@ -546,56 +571,6 @@ static int check_targets(const sky_client *c, const char *targets_json, const cJ
     if (!sky__peer_visible(c, t->valuestring)) return SKY_E_UNKNOWN_PEER;
   }
   return SKY_OK;
-}
-
-static int send_p2p(sky_client *c, const char *content, const void *bin, size_t len, const char *targets_json) {
-  cJSON *targets = targets_json ? cJSON_Parse(targets_json) : NULL;
-  int rc = check_targets(c, targets_json, targets);
-  if (rc == SKY_OK) {
-    sky__enter(c);
-    if (targets) {
-      const cJSON *t;
-      cJSON_ArrayForEach(t, targets) {
-        sky_peer *p = sky__peer_find(c, t->valuestring);
-        int r = content ? sky__peer_send_chat(c, p, content, true) : sky__peer_send_binary(c, p, bin, len, true);
-        if (r) rc = r;
-      }
-      /* SkywayJS echoes one message; its target is the peer when there is one. */
-      const cJSON *only = cJSON_GetArraySize(targets) == 1 ? cJSON_GetArrayItem(targets, 0) : NULL;
-      const char *target = only ? only->valuestring : NULL;
-      if (content) sky__incoming(c, content, c->self_id, target, true, true);
-      else echo_binary(c, bin, len, target, true);
-    } else {
-      for (sky_peer *p = c->peers; p; p = p->hh.next) {
-        if (p->hidden) continue; /* reported left: nothing queues for it */
-        int r = content ? sky__peer_send_chat(c, p, content, false) : sky__peer_send_binary(c, p, bin, len, false);
-        if (r) rc = r;
-      }
-      if (content) sky__incoming(c, content, c->self_id, NULL, false, true);
-      else echo_binary(c, bin, len, NULL, false);
-    }
-    sky__exit(c);
-  }
-  cJSON_Delete(targets);
-  return rc;
-}
-
-int sky_client_send_p2p(sky_client *c, const char *content_json, const char *targets_json) {
-  if (!c || !content_json) return SKY_E_ARG;
-  if (c->state != SKY_ROOM_IN_ROOM) return SKY_E_STATE;
-  char *content = sky_json_compact(content_json, strlen(content_json), SKY_JSON_DEPTH_MAX);
-  if (!content) return SKY_E_ARG;
-  int rc = send_p2p(c, content, NULL, 0, targets_json);
-  free(content);
-  return rc;
-}
-
-int sky_client_send_p2p_binary(sky_client *c, const void *data, size_t len, const char *targets_json) {
-  if (!c || (!data && len)) return SKY_E_ARG;
-  if (c->state != SKY_ROOM_IN_ROOM) return SKY_E_STATE;
-  if (len > SKY_DC_MESSAGE_MAX) return SKY_E_TOO_LARGE;
-  static const char none[1] = {0};
-  return send_p2p(c, NULL, data ? data : none, len, targets_json);
 }
 
 int sky_client_send_server(sky_client *c, const char *content_json, const char *target) {
@@ -637,7 +612,7 @@ int sky_client_refresh(sky_client *c, const char *targets_json, bool ice_restart
   if (!c) return SKY_E_ARG;
   if (c->state != SKY_ROOM_IN_ROOM) return SKY_E_STATE;
   cJSON *targets = targets_json ? cJSON_Parse(targets_json) : NULL;
-  int rc = check_targets(c, targets_json, targets);
+  int rc = sky__check_targets(c, targets_json, targets);
   if (rc == SKY_OK && !ice_restart && !sky__session_online(c)) rc = SKY_E_OFFLINE; /* the offer needs the server */
   const cJSON *t;
   if (rc == SKY_OK) {

@@ -160,6 +160,10 @@ typedef struct sky_client_ops {
 #define SKY_REJOIN_WINDOW_MS 60000     /* ... for this long */
 #define SKY_PATH_SUSPECT_MS 2000       /* silent this long, TURN known, not relayed: go relay-only */
 #define SKY_PEER_UNACKED_MAX (4 * 1024 * 1024) /* bytes sent and not acknowledged before sending pauses */
+/* A receiver acknowledges at once, not on the next tick, once this many chat
+ * bytes arrived unacknowledged: acks only every SKY_LIVENESS_TICK_MS capped a
+ * sender at SKY_PEER_UNACKED_MAX per tick (16 MiB/s). */
+#define SKY_ACK_EAGER_BYTES (512 * 1024)
 #define SKY_LIVENESS_TICK_MS 250       /* how often the above are checked */
 #define SKY_ICE_GRACE_MS 1000          /* ICE disconnected this long: impolite restarts */
 #define SKY_ICE_POLITE_GRACE_MS 3000   /* ... and the polite side this long */
@@ -200,6 +204,14 @@ int sky_client_leave(sky_client *c);
  * of peer ids, private) or to every peer in the room when NULL. Echoes an
  * incomingMessage with isSelf true. */
 int sky_client_send_p2p(sky_client *c, const char *content_json, const char *targets_json);
+/* The same, content_json being len bytes (its strlen: known to the caller, not
+ * counted again over 200 KB), and when echo_id > 0 the echo's content is {"$echo":echo_id}: the
+ * API layer still holds the message it sent and puts it there itself, so a
+ * 200 KB message is not printed into the event and parsed back. The echo is
+ * emitted unless the call fails with SKY_E_ARG, SKY_E_STATE or
+ * SKY_E_UNKNOWN_PEER (nothing was sent). */
+int sky_client_send_p2p_echo(sky_client *c, const char *content_json, size_t len, const char *targets_json,
+                             uint32_t echo_id);
 /* The same for binary content: len bytes (at most SKY_DC_MESSAGE_MAX, else
  * SKY_E_TOO_LARGE), copied. Receivers (and the echo) get incomingMessage with
  * content {"$binary": id, "size": len} and isBinary true: the bytes are taken

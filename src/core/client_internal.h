@@ -92,6 +92,7 @@ typedef struct sky_peer {
   uint32_t send_seq;    /* last chat sequence number given out */
   uint32_t recv_seq;    /* last chat sequence number delivered to the app */
   bool ack_due;         /* something arrived that we have not acknowledged yet */
+  size_t rx_unacked;    /* chat bytes received since our last ack (SKY_ACK_EAGER_BYTES) */
   sky_dc_reasm reasm;
   UT_hash_handle hh;    /* by id */
   UT_hash_handle hh_pc; /* by pc handle */
@@ -200,6 +201,9 @@ void sky__arm_timer(sky_client *c);
 void sky__incoming(sky_client *c, const char *content, const char *from, const char *target,
                    bool is_private, bool data_channel);
 /* The same for a binary chat of len bytes: takes data (malloc'd). */
+/* targets_json: NULL, or a JSON array (parsed: targets) of visible peer ids:
+ * SKY_OK, else SKY_E_ARG or SKY_E_UNKNOWN_PEER (client.c). */
+int sky__check_targets(const sky_client *c, const char *targets_json, const struct cJSON *targets);
 void sky__incoming_binary(sky_client *c, char *data, size_t len, const char *from, const char *target,
                           bool is_private);
 bool sky__textq_push(sky_textq *q, const char *name, const char *data, size_t len);

@@ -18,32 +18,14 @@ static uint32_t get_u32(const unsigned char *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static int send_parts(const char *whole, size_t total, uint32_t msg_id, sky_dc_sink sink,
+/* Frames len bytes (a binary chat's, or a chat's JSON content) as binary chat
+ * frames carrying flags. */
+static int encode_bin(const void *data, size_t len, unsigned char flags, uint32_t seq, sky_dc_sink sink,
                       void *user) {
-  unsigned char *frame = malloc(SKY_DC_FRAME_MAX);
-  if (!frame) return -1;
-  int count = 0;
-  for (size_t off = 0; off < total; count++) {
-    size_t n = total - off < SKY_DC_SLICE_MAX ? total - off : SKY_DC_SLICE_MAX;
-    frame[0] = SKY_DC_BIN_PART;
-    put_u32(frame + 1, msg_id);
-    put_u32(frame + 5, (uint32_t)total);
-    put_u32(frame + 9, (uint32_t)off);
-    memcpy(frame + SKY_DC_PART_HEADER, whole + off, n);
-    off += n;
-    if (!sink(user, (const char *)frame, SKY_DC_PART_HEADER + n, true)) {
-      count = -1;
-      break;
-    }
-  }
-  free(frame);
-  return count;
-}
-
-int sky_dc_encode_binary(const void *data, size_t len, bool is_private, uint32_t seq, sky_dc_sink sink,
-                         void *user) {
   if ((!data && len) || !sink || len > SKY_DC_MESSAGE_MAX) return -1;
-  unsigned char *frame = malloc(SKY_DC_FRAME_MAX);
+  /* One frame's worth (the whole message when shorter): the sink copies it. */
+  size_t cap = SKY_DC_BIN_HEADER + (len < SKY_DC_BIN_SLICE_MAX ? len : SKY_DC_BIN_SLICE_MAX);
+  unsigned char *frame = malloc(cap);
   if (!frame) return -1;
   int count = 0;
   size_t off = 0;
@@ -53,7 +35,7 @@ int sky_dc_encode_binary(const void *data, size_t len, bool is_private, uint32_t
     put_u32(frame + 1, seq);
     put_u32(frame + 5, (uint32_t)len);
     put_u32(frame + 9, (uint32_t)off);
-    frame[13] = is_private ? SKY_DC_BIN_PRIVATE : 0;
+    frame[13] = flags;
     if (n) memcpy(frame + SKY_DC_BIN_HEADER, (const unsigned char *)data + off, n);
     off += n;
     count++;
@@ -66,25 +48,33 @@ int sky_dc_encode_binary(const void *data, size_t len, bool is_private, uint32_t
   return count;
 }
 
+int sky_dc_encode_binary(const void *data, size_t len, bool is_private, uint32_t seq, sky_dc_sink sink,
+                         void *user) {
+  return encode_bin(data, len, is_private ? SKY_DC_BIN_PRIVATE : 0, seq, sink, user);
+}
+
 int sky_dc_encode_chat(const char *content_json, bool is_private, uint32_t msg_id,
                        sky_dc_sink sink, void *user) {
   if (!content_json || !sink) return -1;
-  cJSON *msg = cJSON_CreateObject();
-  if (!msg || !cJSON_AddStringToObject(msg, "t", "chat") ||
-      !cJSON_AddItemToObject(msg, "content", cJSON_CreateRaw(content_json)) ||
-      !cJSON_AddBoolToObject(msg, "private", is_private) ||
-      (msg_id && !cJSON_AddNumberToObject(msg, "s", msg_id))) {
-    cJSON_Delete(msg);
-    return -1;
+  /* Written by hand, not through cJSON: the content is copied once, never
+   * parsed or escaped again. */
+  static const char head[] = "{\"t\":\"chat\",\"content\":";
+  char tail[48];
+  int tn = msg_id ? snprintf(tail, sizeof tail, ",\"private\":%s,\"s\":%lu}", is_private ? "true" : "false",
+                             (unsigned long)msg_id)
+                  : snprintf(tail, sizeof tail, ",\"private\":%s}", is_private ? "true" : "false");
+  if (tn <= 0 || (size_t)tn >= sizeof tail) return -1;
+  size_t clen = strlen(content_json), total = sizeof head - 1 + clen + (size_t)tn;
+  if (total > SKY_DC_FRAME_MAX) {
+    unsigned char flags = SKY_DC_BIN_JSON | (is_private ? SKY_DC_BIN_PRIVATE : 0);
+    return clen ? encode_bin(content_json, clen, flags, msg_id, sink, user) : -1;
   }
-  char *whole = cJSON_PrintUnformatted(msg);
-  cJSON_Delete(msg);
+  char *whole = malloc(total + 1); /* ours; freed below */
   if (!whole) return -1;
-  size_t total = strlen(whole);
-  int frames;
-  if (total > SKY_DC_MESSAGE_MAX) frames = -1;
-  else if (total <= SKY_DC_FRAME_MAX) frames = sink(user, whole, total, false) ? 1 : -1;
-  else frames = send_parts(whole, total, msg_id, sink, user);
+  memcpy(whole, head, sizeof head - 1);
+  memcpy(whole + sizeof head - 1, content_json, clen);
+  memcpy(whole + sizeof head - 1 + clen, tail, (size_t)tn + 1);
+  int frames = sink(user, whole, total, false) ? 1 : -1;
   free(whole);
   return frames;
 }
@@ -185,31 +175,65 @@ static sky_dc_result reasm_add(sky_dc_reasm *r, unsigned char kind, uint32_t id,
     return reasm_fail(r);
   }
   if (dlen > r->expected - r->len) return reasm_fail(r);
-  /* Grow by what actually arrived, never by what was announced. */
-  char *grown = realloc(r->buf, r->len + dlen + 1);
-  if (!grown) return reasm_fail(r);
-  r->buf = grown;
+  size_t need = r->len + dlen + 1;
+  if (need > r->cap) {
+    /* Doubling keeps copying linear (growing by each slice copied a 256 KiB
+     * message ~16 times over); never past twice what actually arrived nor past
+     * what was announced, so a lying header buys nothing. */
+    size_t cap = 2 * r->cap > need ? 2 * r->cap : need;
+    if (cap > r->expected + 1) cap = r->expected + 1;
+    char *grown = realloc(r->buf, cap);
+    if (!grown) return reasm_fail(r);
+    r->buf = grown;
+    r->cap = cap;
+  }
   if (dlen) memcpy(r->buf + r->len, slice, dlen);
   r->len += dlen;
   r->buf[r->len] = '\0';
   return r->len < r->expected ? SKY_DC_NONE : SKY_DC_CHAT;
 }
 
+/* A reassembled JSON chat content (buf, len: malloc'd, taken over): checked in
+ * one pass and delivered as it is, compacted first only when it has whitespace
+ * (a sender other than ours). */
+static sky_dc_result json_content(char *buf, size_t len, sky_dc_chat *out) {
+  bool compact = false;
+  if (!sky_json_valid(buf, len, SKY_JSON_DEPTH_MAX, &compact)) {
+    free(buf);
+    return SKY_DC_ERROR;
+  }
+  if (!compact) {
+    char *c = sky_json_compact(buf, len, SKY_JSON_DEPTH_MAX);
+    free(buf);
+    if (!c) return SKY_DC_ERROR;
+    buf = c;
+  }
+  out->content = buf;
+  return SKY_DC_CHAT;
+}
+
 static sky_dc_result receive_bin_chat(sky_dc_reasm *r, const unsigned char *data, size_t len, sky_dc_chat *out) {
   if (len < SKY_DC_BIN_HEADER) return reasm_fail(r);
   uint32_t seq = get_u32(data + 1), total = get_u32(data + 5), off = get_u32(data + 9);
-  unsigned char flags = data[13] & SKY_DC_BIN_PRIVATE;
+  unsigned char flags = data[13] & (SKY_DC_BIN_PRIVATE | SKY_DC_BIN_JSON);
   size_t dlen = len - SKY_DC_BIN_HEADER;
   /* Only an empty message has an empty frame. */
   if (dlen == 0 && total != 0) return reasm_fail(r);
   sky_dc_result res = reasm_add(r, SKY_DC_BIN_CHAT, seq, total, off, flags, data + SKY_DC_BIN_HEADER, dlen);
   if (res != SKY_DC_CHAT) return res;
-  out->content = r->buf;
-  out->len = r->len;
-  out->is_private = flags & SKY_DC_BIN_PRIVATE;
-  out->seq = seq;
+  char *buf = r->buf;
+  size_t blen = r->len;
   r->buf = NULL;
   sky_dc_reasm_clear(r);
+  out->is_private = flags & SKY_DC_BIN_PRIVATE;
+  out->seq = seq;
+  if (flags & SKY_DC_BIN_JSON) {
+    res = json_content(buf, blen, out);
+    if (res != SKY_DC_CHAT) out_clear(out);
+    return res;
+  }
+  out->content = buf;
+  out->len = blen;
   return SKY_DC_BINARY;
 }
 

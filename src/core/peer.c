@@ -212,6 +212,7 @@ void sky__peer_send_ack(sky_client *c, sky_peer *p, bool heartbeat) {
   size_t n = sky_dc_encode_ack(p->recv_seq, heartbeat, frame, sizeof frame);
   c->ops.dc_send(c->user, p->pc, frame, n);
   p->ack_due = false;
+  p->rx_unacked = 0;
   p->last_tx_ms = sky__now(c);
 }
 
@@ -698,6 +699,7 @@ void sky_client_on_channel_message(sky_client *c, int pc, const char *data, size
   sky_dc_result res = is_text ? sky_dc_receive(&p->reasm, data, len, &chat)
                               : sky_dc_receive_binary(&p->reasm, (const unsigned char *)data, len, &chat);
   if (res == SKY_DC_ACK) on_ack(p, chat.acked);
+  else p->rx_unacked += len; /* a chat's frames */
   if (res == SKY_DC_CHAT || res == SKY_DC_BINARY) {
     /* Sent again on a fresh connection, already delivered: once is enough. */
     bool dup = chat.seq && chat.seq <= p->recv_seq;
@@ -715,6 +717,7 @@ void sky_client_on_channel_message(sky_client *c, int pc, const char *data, size
       sky__incoming(c, chat.content, p->id, target, chat.is_private, true);
       sky_dc_chat_clear(&chat);
     }
+    if (p->rx_unacked >= SKY_ACK_EAGER_BYTES) sky__peer_send_ack(c, p, false);
   }
   sky__exit(c);
 }

@@ -239,7 +239,12 @@ EM_JS(int, sky_js_dc_buffered, (int h), {
 /* name, args: C-owned, copied at once; args is a JSON array of the listener's
  * arguments. */
 EM_JS(void, sky_js_emit, (const char *name, const char *args, int len), {
-  if (Module.onSkyEvent) Module.onSkyEvent(UTF8ToString(name), UTF8ToString(args, len));
+  // args decoded by TextDecoder at once: UTF8ToString(args, len) first walks
+  // every byte in JS looking for a NUL (a 200 KB chat: most of the decode).
+  if (Module.onSkyEvent) {
+    Module.onSkyEvent(UTF8ToString(name), (Module.skyDec || (Module.skyDec = new TextDecoder()))
+      .decode(HEAPU8.subarray(args, args + len)));
+  }
 });
 
 /* data: C-owned, copied at once into a new ArrayBuffer that JS keeps

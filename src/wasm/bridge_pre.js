@@ -66,11 +66,12 @@ function skyStrings(strs, fn) {
   try {
     strs.forEach(function(s) {
       var n, p;
-      if (s.length > 256) { // long (channel frames, SDP): the native encoder
-        var b = skyEnc.encode(s);
-        n = b.length;
-        p = _malloc(n + 1);
-        HEAPU8.set(b, p);
+      if (s.length > 256) { // long (chat content, SDP): the native encoder, straight
+        // into WASM memory (3 bytes per UTF-16 unit at most), no copy between
+        var cap = 3 * s.length + 1;
+        p = _malloc(cap);
+        if (!p) throw new RangeError('skymesh: out of memory');
+        n = skyEnc.encodeInto(s, HEAPU8.subarray(p, p + cap - 1)).written;
         HEAPU8[p + n] = 0;
       } else {
         n = lengthBytesUTF8(s);

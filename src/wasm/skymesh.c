@@ -204,11 +204,21 @@ EMSCRIPTEN_KEEPALIVE int sky_join(const char *room, int len) {
 
 EMSCRIPTEN_KEEPALIVE int sky_leave(void) { return sky_client_leave(client()); }
 
-/* targets: a JSON array of peer ids, or NULL for everyone. */
-EMSCRIPTEN_KEEPALIVE int sky_send_p2p(const char *content, int len, const char *targets, int targets_len) {
-  char *c = copy(content, len), *t = copy(targets, targets_len);
-  int rc = c && client() ? sky_client_send_p2p(g_client, c, t) : SKY_E_ARG;
-  free(c);
+/* targets: a JSON array of peer ids, or NULL for everyone. content: JS-owned
+ * for the call (skyStrings: NUL-terminated), used in place when it ends at len
+ * (no 200 KB copy), else copied. echo: > 0, the echo's content is
+ * {"$echo":echo} and the API layer fills in the message it holds
+ * (sky_client_send_p2p_echo). */
+EMSCRIPTEN_KEEPALIVE int sky_send_p2p(const char *content, int len, const char *targets, int targets_len, int echo) {
+  if (!content || len < 0) return SKY_E_ARG;
+  char *owned = content[len] == '\0' ? NULL : copy(content, len);
+  char *t = copy(targets, targets_len);
+  const char *c = owned ? owned : content;
+  /* len bytes, not strlen: a NUL inside (JSON.stringify never writes one) is
+   * then no JSON, refused, rather than the text cut short there. */
+  size_t n = (size_t)len;
+  int rc = client() ? sky_client_send_p2p_echo(g_client, c, n, t, echo > 0 ? (uint32_t)echo : 0) : SKY_E_ARG;
+  free(owned);
   free(t);
   return rc;
 }

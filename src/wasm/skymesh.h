@@ -11,7 +11,7 @@ int sky_set_user_data(const char *json, int len);
 const char *sky_get_user_data(void);
 int sky_join(const char *room, int len);
 int sky_leave(void);
-int sky_send_p2p(const char *content, int len, const char *targets, int targets_len);
+int sky_send_p2p(const char *content, int len, const char *targets, int targets_len, int echo);
 int sky_send_p2p_bin(const char *data, int len, const char *targets, int targets_len);
 int sky_send_server(const char *content, int len, const char *target, int target_len);
 int sky_lock(int locked);

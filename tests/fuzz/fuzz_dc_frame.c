@@ -21,13 +21,21 @@
  * (SKY_DC_BIN_CHAT frames), with the same checks: the bytes, seq and private
  * flag come back exactly, once, and a damaged sequence delivers nothing else.
  * Mode 0 feeds frames starting 0x02 as binary chats too: no crash, no leak,
- * bounded, and a delivered binary chat has exactly len bytes. */
+ * bounded, and a delivered binary chat has exactly len bytes; with the JSON
+ * flag (bit 1) a delivered chat is valid JSON no deeper than the limit.
+ * Long chats travel as JSON-flagged binary chat frames, so modes 2 and 3
+ * round-trip through the one-pass scanner (sky_json_valid) on the receiving side.
+ *   4: the scanner against cJSON: whatever sky_json_valid accepts, cJSON parses
+ *      entirely, to a depth within the limit, and sky_json_compact accepts; the
+ *      rest sent as JSON-flagged binary chat frames is delivered exactly when
+ *      the scanner accepts it, compact, and then equal to it when it was compact. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cJSON.h"
 #include "dc_frame.h"
+#include "json_util.h"
 #include "protocol.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -291,9 +299,70 @@ static void binary_round_trip(const uint8_t *data, size_t len, bool is_private, 
   frames_free(&f);
 }
 
+/* Mode 4: the scanner against cJSON, and raw JSON chat frames. */
+static void scanner(const uint8_t *data, size_t size, uint8_t arg) {
+  const char *text = (const char *)data;
+  bool compact = false;
+  bool valid = sky_json_valid(text, size, SKY_JSON_DEPTH_MAX, &compact);
+  if (valid) {
+    const char *end = NULL;
+    cJSON *parsed = cJSON_ParseWithLengthOpts(text, size, &end, 0);
+    CHECK(parsed != NULL);
+    CHECK(depth_of(parsed) <= SKY_JSON_DEPTH_MAX);
+    cJSON_Delete(parsed);
+    char *c = sky_json_compact(text, size, SKY_JSON_DEPTH_MAX);
+    CHECK(c != NULL);
+    free(c);
+  }
+  /* The bytes as a chat's JSON content in binary chat frames, as a peer may send. */
+  frames f;
+  memset(&f, 0, sizeof f);
+  unsigned char flags = SKY_DC_BIN_JSON | (arg & SKY_DC_BIN_PRIVATE);
+  /* sky_dc_encode_chat frames only long content; build the frames of any size here. */
+  size_t off = 0;
+  do {
+    size_t n = size - off < SKY_DC_BIN_SLICE_MAX ? size - off : SKY_DC_BIN_SLICE_MAX;
+    unsigned char *frame = malloc(SKY_DC_BIN_HEADER + n);
+    CHECK(frame);
+    uint32_t v[3] = {arg, (uint32_t)size, (uint32_t)off};
+    frame[0] = SKY_DC_BIN_CHAT;
+    for (int k = 0; k < 3; k++)
+      for (int b = 0; b < 4; b++) frame[1 + 4 * k + b] = (unsigned char)(v[k] >> (8 * b));
+    frame[13] = flags;
+    if (n) memcpy(frame + SKY_DC_BIN_HEADER, data + off, n);
+    collect(&f, (const char *)frame, SKY_DC_BIN_HEADER + n, true);
+    free(frame);
+    off += n;
+  } while (off < size);
+  sky_dc_reasm r;
+  memset(&r, 0, sizeof r);
+  int delivered = 0, errors = 0;
+  for (size_t i = 0; i < f.count; i++) {
+    sky_dc_chat chat;
+    memset(&chat, 0, sizeof chat);
+    sky_dc_result res = sky_dc_receive_binary(&r, (const unsigned char *)f.items[i], f.lens[i], &chat);
+    CHECK(res != SKY_DC_BINARY && res != SKY_DC_ACK);
+    if (res == SKY_DC_CHAT) {
+      check_chat(&chat);
+      bool c2 = false;
+      CHECK(sky_json_valid(chat.content, strlen(chat.content), SKY_JSON_DEPTH_MAX, &c2) && c2);
+      if (compact) CHECK(strlen(chat.content) == size && memcmp(chat.content, data, size) == 0);
+      CHECK(chat.is_private == (bool)(arg & SKY_DC_BIN_PRIVATE) && chat.seq == arg);
+      delivered++;
+    }
+    if (res == SKY_DC_ERROR) errors++;
+    sky_dc_chat_clear(&chat);
+  }
+  sky_dc_reasm_clear(&r);
+  frames_free(&f);
+  /* Delivered once exactly when valid (an over-long one is refused whole). */
+  if (size > SKY_DC_MESSAGE_MAX) CHECK(delivered == 0);
+  else CHECK(delivered == (valid ? 1 : 0) && errors == (valid ? 0 : 1));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 2) return 0;
-  uint8_t mode = data[0] % 4;
+  uint8_t mode = data[0] % 5;
   uint8_t arg = data[1];
   data += 2;
   size -= 2;
@@ -314,6 +383,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cJSON_Delete(parsed);
     break;
   }
+  case 4:
+    scanner(data, size, arg);
+    break;
   case 2: {
     /* A string of size * (1 + arg) bytes (up to ~17 MB for huge inputs: capped). */
     size_t reps = (size_t)arg + 1;

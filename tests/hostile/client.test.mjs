@@ -56,7 +56,23 @@ const part = (id, total, off, slice, kind = 1) => {
   d.copy(b, 13);
   return b;
 };
-const SLICE = 16384 - 13;
+// A binary chat frame (kind 2): seq, total length, offset (u32 little-endian),
+// a flags byte (bit 0 private, bit 1 JSON chat content), then a slice. Long
+// chats travel so, their JSON content in the slices (src/core/dc_frame.h).
+const bchat = (seq, total, off, slice, flags = 2) => {
+  const d = Buffer.from(slice);
+  const b = Buffer.alloc(14 + d.length);
+  b[0] = 2;
+  b.writeUInt32LE(seq, 1);
+  b.writeUInt32LE(total, 5);
+  b.writeUInt32LE(off, 9);
+  b[13] = flags;
+  d.copy(b, 14);
+  return b;
+};
+const jchat = (seq, text) => bchat(seq, Buffer.byteLength(text), 0, text);
+const SLICE = 16384 - 13; // legacy parts (no longer sent, still accepted): any size up to a frame
+
 const parts = (id, whole) => {
   const w = Buffer.from(whole);
   const out = [];
@@ -165,7 +181,11 @@ const BAD = [
   ['a chat without content', ['{"t":"chat"}']],
   ['binary frames of unknown kinds', [Buffer.from(chat('binary')), Buffer.from([0xff, 0, 1]), part(1, 24, 0, '{"t":"chat","content":1}', 2)]],
   ['content nested 40 levels', [`{"t":"chat","content":${'['.repeat(40)}${']'.repeat(40)},"private":false}`]],
-  ['a frame over 16 KiB', [chat('z'.repeat(20000)), Buffer.concat([part(12, 20000, 0, ''), Buffer.alloc(20000, 0x7a)])]],
+  ['a frame over 64 KiB', [chat('z'.repeat(70000)), Buffer.concat([part(12, 70000, 0, ''), Buffer.alloc(70000, 0x7a)]),
+    Buffer.concat([bchat(13, 70000, 0, ''), Buffer.alloc(70000, 0x22)])]],
+  ['JSON chat frames whose content is no JSON, too deep, or has a raw control byte', [
+    jchat(20, '{"a":'), jchat(21, '['.repeat(40) + ']'.repeat(40)), jchat(22, '"ctl\u0001"'), jchat(23, ''),
+    jchat(24, '[1] [2]'), bchat(25, 10, 0, '"abc', 2), bchat(25, 10, 4, 'defgh"', 0)]],
   ['parts whose total lies (claims 256 KiB)', [part(1, 262144, 0, '{"t":"chat",'), part(1, 262144, 12, '"content":1}')]],
   ['parts whose total is past the 256 KiB limit, or zero', [
     part(2, 262145, 0, 'x'), part(4, 0xffffffff, 0, 'x'), part(5, 0, 0, 'x'), part(6, 24, 0xffffffff, 'x')]],
@@ -207,6 +227,17 @@ test('a correctly chunked 100 KB message is delivered once', async () => {
   const got = await sendFromM(parts(11, chat({ big: 'b'.repeat(100000) })), 'chunked');
   assert.equal(got.length, 1);
   assert.equal(got[0].content.big.length, 100000);
+  await honestStillChat();
+});
+
+test('a 200 KB chat in JSON chat frames, as skymesh sends it, is delivered once', async () => {
+  const text = JSON.stringify({ big: 'j'.repeat(200000) });
+  const w = Buffer.from(text);
+  const frames = [];
+  for (let off = 0; off < w.length; off += 65522) frames.push(bchat(100, w.length, off, w.subarray(off, off + 65522)));
+  const got = await sendFromM([...frames, ...frames], 'json-frames'); // the second copy: a duplicate seq, dropped
+  assert.equal(got.length, 1);
+  assert.equal(got[0].content.big.length, 200000);
   await honestStillChat();
 });
 

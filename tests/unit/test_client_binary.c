@@ -3,6 +3,14 @@
  * the event, privacy, duplicates, acks, and resending on a fresh connection. */
 #include "client_fake.h"
 
+/* Message sizes by whole frames: two full slices and 100 bytes (3 frames), one
+ * full slice and 100 bytes (2 frames). The string form is for expected events. */
+#define TWO_AND_A_BIT 131144
+#define TWO_AND_A_BIT_S "131144"
+#define ONE_AND_A_BIT 65622
+_Static_assert(TWO_AND_A_BIT == 2 * SKY_DC_BIN_SLICE_MAX + 100, "frame size changed");
+_Static_assert(ONE_AND_A_BIT == SKY_DC_BIN_SLICE_MAX + 100, "frame size changed");
+
 /* What the incomingMessage listener took: the bytes of each binary chat. */
 static struct taken {
   char *data[64];
@@ -85,18 +93,18 @@ static void test_send_frames_and_echo(void **state) {
   fake *f = *state;
   sky_client *c = f->client;
   connected(f, PEER_B);
-  unsigned char *data = pattern(40000, 1);
-  assert_int_equal(sky_client_send_p2p_binary(c, data, 40000, NULL), SKY_OK);
-  assert_int_equal(f->bin_frames, 3); /* 40000 bytes in 16370-byte slices */
+  unsigned char *data = pattern(TWO_AND_A_BIT, 1);
+  assert_int_equal(sky_client_send_p2p_binary(c, data, TWO_AND_A_BIT, NULL), SKY_OK);
+  assert_int_equal(f->bin_frames, 3); /* two full slices and a bit */
   assert_int_equal(count(f, "dc_send ", NULL), 0);
-  assert_int_equal(decode_sent(f, 0, data, 40000, 1, false), 1);
+  assert_int_equal(decode_sent(f, 0, data, TWO_AND_A_BIT, 1, false), 1);
   /* the echo: isSelf, isBinary, the bytes taken during the event */
-  EXPECT(f, "emit incomingMessage", "{\"content\":{\"$binary\":1,\"size\":40000},\"senderPeerId\":\"" SELF
+  EXPECT(f, "emit incomingMessage", "{\"content\":{\"$binary\":1,\"size\":" TWO_AND_A_BIT_S "},\"senderPeerId\":\"" SELF
          "\",\"targetPeerId\":null,\"isPrivate\":false,\"isDataChannel\":true,\"isBinary\":true}");
   assert_int_equal(T.n, 1);
   assert_true(T.self[0]);
-  assert_int_equal(T.len[0], 40000);
-  assert_memory_equal(T.data[0], data, 40000);
+  assert_int_equal(T.len[0], TWO_AND_A_BIT);
+  assert_memory_equal(T.data[0], data, TWO_AND_A_BIT);
   /* private, empty */
   size_t mark = f->bin_len;
   assert_int_equal(sky_client_send_p2p_binary(c, NULL, 0, "[\"" PEER_B "\"]"), SKY_OK);
@@ -193,9 +201,9 @@ static void test_unacked_binary_resent_on_fresh_connection(void **state) {
   fake *f = *state;
   sky_client *c = f->client;
   int pc = connected(f, PEER_B);
-  unsigned char *data = pattern(30000, 4);
+  unsigned char *data = pattern(ONE_AND_A_BIT, 4);
   assert_int_equal(sky_client_send_p2p(c, "\"one\"", NULL), SKY_OK);        /* s 1 */
-  assert_int_equal(sky_client_send_p2p_binary(c, data, 30000, NULL), SKY_OK); /* s 2: 2 frames */
+  assert_int_equal(sky_client_send_p2p_binary(c, data, ONE_AND_A_BIT, NULL), SKY_OK); /* s 2: 2 frames */
   assert_int_equal(sky_client_send_p2p(c, "\"three\"", NULL), SKY_OK);      /* s 3 */
   assert_int_equal(f->bin_frames, 2);
   /* B acknowledges the first only; then starts over on a fresh connection */
@@ -210,7 +218,7 @@ static void test_unacked_binary_resent_on_fresh_connection(void **state) {
   assert_int_equal(count(f, "dc_send ", "\"three\""), 1);
   assert_int_equal(count(f, "dc_send_binary", NULL), 2);
   assert_true(find(f, "dc_send_binary", NULL) < find(f, "dc_send ", "\"three\"")); /* in order */
-  assert_int_equal(decode_sent(f, mark, data, 30000, 2, false), 1);
+  assert_int_equal(decode_sent(f, mark, data, ONE_AND_A_BIT, 2, false), 1);
   /* acknowledged now: nothing more on the next fresh connection */
   sky_client_on_channel_message(c, pc2, "{\"t\":\"ack\",\"a\":3}", 17, true);
   sky_client_on_pc_state(c, pc2, SKY_PCS_CHANNEL, "closed");

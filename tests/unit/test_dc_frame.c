@@ -1,4 +1,4 @@
-/* Data-channel framing: round trips, the 16 KiB frame bound, chunking at UTF-8
+/* Data-channel framing: round trips, the 64 KiB frame bound, chunking at UTF-8
  * boundaries, and a lying peer that must not make the reassembler misbehave. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "dc_frame.h"
+#include "json_util.h"
+#include "protocol.h"
 
 typedef struct frames {
   char *f[64];
@@ -22,7 +24,10 @@ static bool collect(void *user, const char *frame, size_t len, bool binary) {
   frames *fr = user;
   assert_true(len <= SKY_DC_FRAME_MAX);
   if (!binary) assert_int_equal(strlen(frame), len);
-  else assert_int_equal((unsigned char)frame[0], SKY_DC_BIN_PART);
+  else { /* a long chat: binary chat frames carrying its JSON */
+    assert_int_equal((unsigned char)frame[0], SKY_DC_BIN_CHAT);
+    assert_true(len > SKY_DC_BIN_HEADER && (frame[13] & SKY_DC_BIN_JSON));
+  }
   if (fr->n >= 64) return false;
   fr->f[fr->n] = malloc(len + 1);
   memcpy(fr->f[fr->n], frame, len);
@@ -72,7 +77,7 @@ static void test_small_round_trip(void **state) {
 static void test_chunked_unicode_round_trip(void **state) {
   (void)state;
   const char *unit = "👋你好שלום"; /* 4 + 6 + 8 bytes */
-  size_t ulen = strlen(unit), reps = 3000;
+  size_t ulen = strlen(unit), reps = 12000;
   char *content = malloc(ulen * reps + 3);
   char *p = content;
   *p++ = '"';
@@ -96,7 +101,7 @@ static void test_chunked_unicode_round_trip(void **state) {
 /* Quotes and backslashes double when escaped: still within the frame bound. */
 static void test_escape_heavy_content(void **state) {
   (void)state;
-  size_t n = 40000;
+  size_t n = 80000;
   char *content = malloc(n * 2 + 3);
   char *p = content;
   *p++ = '"';
@@ -126,7 +131,7 @@ static void test_parts_full_and_bounded(void **state) {
   content[n + 2] = '\0';
   frames fr = {0};
   int count = sky_dc_encode_chat(content, false, 3, collect, &fr);
-  assert_int_equal(count, 13); /* 200 KB in full 16 KiB frames */
+  assert_int_equal(count, 4); /* 200 KB in full 64 KiB frames */
   for (int i = 0; i + 1 < fr.n; i++) assert_int_equal(fr.len[i], SKY_DC_FRAME_MAX);
   char *got = replay(&fr, NULL);
   assert_string_equal(got, content);
@@ -138,7 +143,7 @@ static void test_parts_full_and_bounded(void **state) {
   content[n] = '1';
   content[n + 1] = ']';
   count = sky_dc_encode_chat(content, false, 4, collect, &fr);
-  assert_int_equal(count, 13);
+  assert_int_equal(count, 4);
   got = replay(&fr, NULL);
   assert_string_equal(got, "[1]");
   free(got);
@@ -449,6 +454,78 @@ static void test_binary_lying_peer(void **state) {
   sky_dc_reasm_clear(&r);
 }
 
+/* The one-pass scanner: RFC 8259 values only, the nesting bound as
+ * sky_json_depth counts it, and whether the text is compact. */
+static void test_json_scanner(void **state) {
+  (void)state;
+  static const char *const good[] = {
+      "0", "-0", "1.5e-3", "-12E+2", "true", "false", "null", "\"\"", "\"a\\u00e9\\n\\\"\\/\"",
+      "[]", "{}", "[1,[2,{\"a\":null}]]", "{\"a\":{\"b\":[]},\"c\":\"\xc3\xa9\"}", "\"\x7f\xff\""};
+  static const char *const bad[] = {
+      "", " ", "01", "1.", ".5", "+1", "1e", "-", "tru", "nulll", "\"", "\"\\x\"", "\"\\u12g4\"", "\"a\nb\"",
+      "[", "[1,]", "[,1]", "{\"a\"}", "{\"a\":}", "{a:1}", "{\"a\":1,}", "[1 2]", "1 2", "[]]", "{}}", "\"a\"x",
+      "NaN", "[\"\t\"]"};
+  bool compact = false;
+  for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+    compact = false;
+    assert_true(sky_json_valid(good[i], strlen(good[i]), SKY_JSON_DEPTH_MAX, &compact));
+    assert_true(compact);
+  }
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    assert_false(sky_json_valid(bad[i], strlen(bad[i]), SKY_JSON_DEPTH_MAX, NULL));
+  /* whitespace: valid, not compact */
+  const char *spaced = " [1, {\"a\" :\n2}]\t";
+  assert_true(sky_json_valid(spaced, strlen(spaced), SKY_JSON_DEPTH_MAX, &compact));
+  assert_false(compact);
+  /* a NUL inside the given length is no JSON */
+  assert_false(sky_json_valid("\"a\0\"", 4, SKY_JSON_DEPTH_MAX, NULL));
+  assert_false(sky_json_valid("1\0", 2, SKY_JSON_DEPTH_MAX, NULL));
+  /* nesting: [[1]] is 3 deep, [[]] 2 */
+  assert_true(sky_json_valid("[[1]]", 5, 3, NULL));
+  assert_false(sky_json_valid("[[1]]", 5, 2, NULL));
+  assert_true(sky_json_valid("[[]]", 4, 2, NULL));
+  assert_false(sky_json_valid("[[]]", 4, 1, NULL));
+  char deep[200];
+  memset(deep, '[', 100);
+  memset(deep + 100, ']', 100);
+  assert_false(sky_json_valid(deep, 200, SKY_JSON_DEPTH_MAX, NULL));
+  assert_false(sky_json_valid(deep, 200, 1000, NULL)); /* past the scanner's own stack */
+}
+
+/* A long chat's JSON content in frames: whitespace compacted on arrival,
+ * invalid JSON an error for that message only (the next one arrives). */
+static void test_json_chat_frames(void **state) {
+  (void)state;
+  size_t n = 100000;
+  char *content = malloc(n + 1);
+  memcpy(content, "[ \"", 3);
+  memset(content + 3, 'y', n - 6);
+  memcpy(content + n - 3, "\" ]", 4);
+  frames fr = {0};
+  assert_int_equal(sky_dc_encode_chat(content, true, 9, collect, &fr), 2);
+  assert_true(fr.bin[0] && fr.bin[1]);
+  sky_dc_reasm r = {0};
+  sky_dc_chat chat = {0};
+  assert_int_equal(sky_dc_receive_binary(&r, (const unsigned char *)fr.f[0], fr.len[0], &chat), SKY_DC_NONE);
+  assert_int_equal(sky_dc_receive_binary(&r, (const unsigned char *)fr.f[1], fr.len[1], &chat), SKY_DC_CHAT);
+  assert_int_equal(strlen(chat.content), n - 2); /* the two spaces gone */
+  assert_true(chat.is_private);
+  assert_int_equal(chat.seq, 9);
+  sky_dc_chat_clear(&chat);
+  /* the same frames with a broken byte: an error, then a good message passes */
+  fr.f[1][fr.len[1] - 1] = '}';
+  assert_int_equal(sky_dc_receive_binary(&r, (const unsigned char *)fr.f[0], fr.len[0], &chat), SKY_DC_NONE);
+  assert_int_equal(sky_dc_receive_binary(&r, (const unsigned char *)fr.f[1], fr.len[1], &chat), SKY_DC_ERROR);
+  assert_null(chat.content);
+  fr.f[1][fr.len[1] - 1] = ']';
+  assert_int_equal(sky_dc_receive_binary(&r, (const unsigned char *)fr.f[0], fr.len[0], &chat), SKY_DC_NONE);
+  assert_int_equal(sky_dc_receive_binary(&r, (const unsigned char *)fr.f[1], fr.len[1], &chat), SKY_DC_CHAT);
+  sky_dc_chat_clear(&chat);
+  sky_dc_reasm_clear(&r);
+  frames_free(&fr);
+  free(content);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_small_round_trip),
@@ -461,6 +538,8 @@ int main(void) {
     cmocka_unit_test(test_acks_and_sequence_numbers),
     cmocka_unit_test(test_binary_round_trips),
     cmocka_unit_test(test_binary_lying_peer),
+    cmocka_unit_test(test_json_scanner),
+    cmocka_unit_test(test_json_chat_frames),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
