@@ -70,6 +70,7 @@ export function writeReport(R) {
     const held = sv.summary.skymesh.held;
     targets.push([`5. concurrent peers ≥ 10,000 (bound ${sv.config.idlePeers.toLocaleString('en-US')})`, `${fmt(held.min, 0)} held (min over reps)`, verdict(sv.config.idlePeers >= 10000 ? held.min >= 10000 : null)]);
     if (sv.ratios) {
+      if (sv.ratios.joinsPerSec) targets.push([`14. joins/s with ${sv.config.idlePeers.toLocaleString('en-US')} peers ≥ 3× PeerJS server`, S(sv.ratios.joinsPerSec, 2, '×'), verdict(sv.config.idlePeers >= 10000 ? sv.ratios.joinsPerSec.median >= 3 : null)]);
       targets.push(['5. relay rate ≥ 5× PeerJS server', S(sv.ratios.relayedPerSec, 2, '×'), verdict(sv.ratios.relayedPerSec.median >= 5)]);
       targets.push(['5. memory per peer ≤ 0.2× PeerJS server', S(sv.ratios.rssPerPeerKiB, 2, '×'), verdict(sv.ratios.rssPerPeerKiB.median <= 0.2)]);
     }
@@ -83,7 +84,7 @@ export function writeReport(R) {
   }
   out.push('## Targets');
   out.push('');
-  out.push(table(['target (issue 5, issue 11)', 'result', 'verdict'], targets));
+  out.push(table(['target (issue 5, issue 11, issue 14)', 'result', 'verdict'], targets));
   out.push('');
 
   // ---------- 1. weight ----------
