@@ -3,8 +3,10 @@
 #include "resume.h"
 
 #include <errno.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -169,56 +171,35 @@ static bool app_key_valid(const char *app_key) {
   return true;
 }
 
-/* HMAC-SHA256 (RFC 2104) with the key's two padded blocks hashed once per
- * secret: a token then costs two digest-state copies and two short hashes.
- * OpenSSL 3's one-shot HMAC() fetched the algorithm and keyed it again on
- * every call, ~3 us of the ~100 us of server CPU a join costs, and a join
- * mints two tokens. The server has one secret, so one cached key; a caller
- * with another secret (the unit tests) just rebuilds it. Single-threaded, as
- * the whole server is. */
-#define SHA256_BLOCK 64
+/* HMAC-SHA256 keyed once per secret: OpenSSL's EVP_MAC keeps the keyed
+ * state, and an init without a key starts the next MAC from it. OpenSSL 3's
+ * one-shot HMAC() fetched the algorithm and keyed it again on every call,
+ * ~3 us of the ~100 us of server CPU a join costs, and a join mints two
+ * tokens. The server has one secret, so one cached context; a caller with
+ * another secret (the unit tests) just rebuilds it. Single-threaded, as the
+ * whole server is. */
 typedef struct mac_key_cache {
-  unsigned char key[SKY_SECRET_MAX]; /* the secret these states were made from */
+  unsigned char key[SKY_SECRET_MAX]; /* the secret ctx was keyed with */
   size_t key_len;                    /* 0: none yet (a loaded secret is never empty) */
-  EVP_MD_CTX *inner;                 /* owner: the cache; SHA-256 after key ^ ipad */
-  EVP_MD_CTX *outer;                 /* owner: the cache; SHA-256 after key ^ opad */
-  EVP_MD_CTX *work;                  /* owner: the cache; scratch for one MAC */
+  EVP_MAC *hmac;                     /* owner: the cache */
+  EVP_MAC_CTX *ctx;                  /* owner: the cache; HMAC-SHA256 keyed with key */
 } mac_key_cache;
 static mac_key_cache mac_cache;
 
 static void mac_cache_clear(void) {
-  EVP_MD_CTX_free(mac_cache.inner);
-  EVP_MD_CTX_free(mac_cache.outer);
-  EVP_MD_CTX_free(mac_cache.work);
+  EVP_MAC_CTX_free(mac_cache.ctx);
+  EVP_MAC_free(mac_cache.hmac);
   OPENSSL_cleanse(&mac_cache, sizeof(mac_cache));
 }
 
 static bool mac_cache_for(const sky_resume_secret *secret) {
   if (mac_cache.key_len == secret->len && memcmp(mac_cache.key, secret->bytes, secret->len) == 0) return true;
   mac_cache_clear();
-  mac_cache.inner = EVP_MD_CTX_new();
-  mac_cache.outer = EVP_MD_CTX_new();
-  mac_cache.work = EVP_MD_CTX_new();
-  if (!mac_cache.inner || !mac_cache.outer || !mac_cache.work) {
-    mac_cache_clear();
-    return false;
-  }
-  const EVP_MD *sha256 = EVP_sha256();
-  unsigned char block[SHA256_BLOCK] = {0}, pad[SHA256_BLOCK];
-  bool ok = true;
-  if (secret->len > SHA256_BLOCK) { /* a long key is replaced by its digest */
-    unsigned int n = 0;
-    ok = EVP_Digest(secret->bytes, secret->len, block, &n, sha256, NULL) == 1;
-  } else {
-    memcpy(block, secret->bytes, secret->len);
-  }
-  for (size_t i = 0; i < SHA256_BLOCK; i++) pad[i] = block[i] ^ 0x36;
-  ok = ok && EVP_DigestInit_ex(mac_cache.inner, sha256, NULL) == 1 && EVP_DigestUpdate(mac_cache.inner, pad, SHA256_BLOCK) == 1;
-  for (size_t i = 0; i < SHA256_BLOCK; i++) pad[i] = block[i] ^ 0x5c;
-  ok = ok && EVP_DigestInit_ex(mac_cache.outer, sha256, NULL) == 1 && EVP_DigestUpdate(mac_cache.outer, pad, SHA256_BLOCK) == 1;
-  OPENSSL_cleanse(block, sizeof(block));
-  OPENSSL_cleanse(pad, sizeof(pad));
-  if (!ok) {
+  mac_cache.hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+  mac_cache.ctx = mac_cache.hmac ? EVP_MAC_CTX_new(mac_cache.hmac) : NULL;
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
+  if (!mac_cache.ctx || EVP_MAC_init(mac_cache.ctx, secret->bytes, secret->len, params) != 1) {
     mac_cache_clear();
     return false;
   }
@@ -229,15 +210,9 @@ static bool mac_cache_for(const sky_resume_secret *secret) {
 
 static bool hmac_sha256(const sky_resume_secret *secret, const unsigned char *msg, size_t len, unsigned char mac[MAC_LEN]) {
   if (!mac_cache_for(secret)) return false;
-  unsigned char inner_hash[MAC_LEN];
-  unsigned int n1 = 0, n2 = 0;
-  bool ok = EVP_MD_CTX_copy_ex(mac_cache.work, mac_cache.inner) == 1 && EVP_DigestUpdate(mac_cache.work, msg, len) == 1 &&
-            EVP_DigestFinal_ex(mac_cache.work, inner_hash, &n1) == 1 && n1 == MAC_LEN &&
-            EVP_MD_CTX_copy_ex(mac_cache.work, mac_cache.outer) == 1 &&
-            EVP_DigestUpdate(mac_cache.work, inner_hash, MAC_LEN) == 1 && EVP_DigestFinal_ex(mac_cache.work, mac, &n2) == 1 &&
-            n2 == MAC_LEN;
-  OPENSSL_cleanse(inner_hash, sizeof(inner_hash));
-  return ok;
+  size_t n = 0;
+  return EVP_MAC_init(mac_cache.ctx, NULL, 0, NULL) == 1 && EVP_MAC_update(mac_cache.ctx, msg, len) == 1 &&
+         EVP_MAC_final(mac_cache.ctx, mac, &n, MAC_LEN) == 1 && n == MAC_LEN;
 }
 
 /* HMAC-SHA256 over M (see resume.h). Inputs already validated by the caller. */
